@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * objlife.h - object lifetime for C: an intrusive reference count plus a
+ * per-type ops table, with one allocation path and one teardown path.
+ *
+ * The rules, in short (objlife(7) has the long form):
+ *
+ *  - Embed `struct objlife` as the FIRST member of your struct and allocate
+ *    it with objlife_alloc(). The macro refuses to compile otherwise.
+ *  - ops->init either succeeds (returns 0) or fails (returns -errno). On
+ *    failure the library gives the memory back itself and never calls
+ *    ops->release: init must undo its own partial work, and nothing else
+ *    has to.
+ *  - After a successful allocation there is no free. Drop references with
+ *    objlife_put(); the put that drops the last one runs ops->release
+ *    exactly once, then the library frees the memory.
+ *  - The count saturates like the kernel's refcount_t: an overflow, a get on
+ *    a dead object or a put below zero pins it, is reported once through
+ *    the report handler, and the object leaks instead of being freed twice.
+ *
+ * Every function here is thread-safe. None aborts or exits unless the
+ * environment variable OBJLIFE_DEBUG contains "abort". The library prints
+ * nothing except through the report handler.
+ *
+ * This header is clean C99 (-pedantic) and C++. With GCC or Clang the
+ * get/put fast path is inlined; define OBJLIFE_NO_INLINE before including it
+ * to call the exported functions instead. Everything declared here is also
+ * exported from libobjlife.so.0 for bindings. Names that start with
+ * objlife__ / OBJLIFE__ are internal: they exist for the inline code and may
+ * change with the soname.
+ */
+#ifndef OBJLIFE_H
+#define OBJLIFE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+# include <type_traits>
+extern "C" {
+#else
+# include <stdbool.h>
+#endif
+
+/* --------------------------------------------------------------------- */
+/* Compiler glue (internal)                                              */
+/* --------------------------------------------------------------------- */
+
+#if defined(_WIN32) && !defined(__CYGWIN__)
+# if defined(OBJLIFE_BUILDING_LIBRARY) && defined(DLL_EXPORT)
+#  define OBJLIFE_API __declspec(dllexport)
+# elif defined(OBJLIFE_BUILDING_LIBRARY) || defined(OBJLIFE_STATIC)
+#  define OBJLIFE_API
+# else
+#  define OBJLIFE_API __declspec(dllimport)
+# endif
+#elif defined(__GNUC__)
+# define OBJLIFE_API __attribute__((visibility("default")))
+#else
+# define OBJLIFE_API
+#endif
+
+#if defined(__GNUC__)
+# define OBJLIFE__UNUSED        __attribute__((unused))
+# define OBJLIFE__WARN_UNUSED   __attribute__((warn_unused_result))
+# define OBJLIFE__UNLIKELY(x)   __builtin_expect(!!(x), 0)
+#else
+# define OBJLIFE__UNUSED
+# define OBJLIFE__WARN_UNUSED
+# define OBJLIFE__UNLIKELY(x)   (x)
+#endif
+
+/* ThreadSanitizer does not model fences: under it, the final decrement is
+ * acq_rel instead of release + acquire fence (see objlife__put_inline). */
+#if defined(__SANITIZE_THREAD__)
+# define OBJLIFE__TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define OBJLIFE__TSAN 1
+# endif
+#endif
+
+/* --------------------------------------------------------------------- */
+/* The object header and the ops table                                   */
+/* --------------------------------------------------------------------- */
+
+/**
+ * struct objlife - the header of a managed object.
+ *
+ * Embed it as the first member of your struct. Its fields are private:
+ * read them only through objlife_refcount() and objlife_ops_of(). The
+ * layout is part of the ABI (the inline fast path touches `_count`), so it
+ * changes only with the soname. sizeof is 16 on LP64 and 12 on ILP32.
+ */
+struct objlife {
+	const struct objlife_ops *_ops;  /* private: the type, never NULL */
+	uint32_t _count;                 /* private: atomic reference count */
+	uint32_t _info;                  /* private: flags and size, see lib/objlife-private.h */
+};
+
+/* The header is two words' worth of data and no more: the assertion is the
+ * C99 spelling of a static assertion (a negative array size fails). */
+typedef char objlife__assert_header_size[
+	sizeof(struct objlife) == sizeof(void *) + 2 * sizeof(uint32_t) ? 1 : -1];
+
+/**
+ * struct objlife_ops - one per type, normally `static const`.
+ * @name:    required; used in reports.
+ * @init:    optional; runs once, right after allocation, on zeroed memory
+ *           with a count of 1. Return 0, or a negative errno: on failure
+ *           the library frees the memory and @release is NOT called, so
+ *           init undoes its own partial work. @arg is objlife_alloc()'s.
+ * @release: optional; undoes what @init did. Runs exactly once, on the put
+ *           that drops the last reference; the library frees the memory
+ *           afterwards. Writes made by other threads before their puts are
+ *           visible here.
+ * @alloc:   optional, with @free (both or neither): returns zeroed memory
+ *           of @size bytes aligned to @align, or NULL.
+ * @free:    gives back exactly what @alloc returned, with the same @size.
+ *
+ * The ops table must outlive every object allocated with it.
+ */
+struct objlife_ops {
+	const char *name;
+	int  (*init)(struct objlife *obj, void *arg);
+	void (*release)(struct objlife *obj);
+	void *(*alloc)(const struct objlife_ops *ops, size_t size, size_t align);
+	void (*free)(const struct objlife_ops *ops, void *mem, size_t size);
+};
+
+/** The value a count is pinned at after a misuse (see objlife(7), rule 5). */
+#define OBJLIFE_REFCOUNT_SATURATED 0xc0000000u
+
+/** The largest count a get can reach; the next get saturates. */
+#define OBJLIFE_REFCOUNT_MAX 0x7fffffffu
+
+/* --------------------------------------------------------------------- */
+/* Allocation                                                            */
+/* --------------------------------------------------------------------- */
+
+/**
+ * objlife_alloc_size() - allocate and initialise a managed object.
+ * @ops:   the type; must stay valid while any object of it lives.
+ * @size:  bytes, at least sizeof(struct objlife).
+ * @align: a power of two; values below the header's alignment are rounded
+ *         up, any power of two the allocator can satisfy is honoured.
+ * @arg:   passed to ops->init.
+ *
+ * Returns the object with one reference, owned by the caller, or NULL with
+ * errno set: EINVAL for bad input (NULL @ops or name, only one of
+ * alloc/free, @size too small, @align not a power of two), ENOMEM, or
+ * -ret of a failing init (a positive ret counts as -EINVAL). On failure
+ * nothing stays allocated and release was not called. objlife_alloc() is
+ * the type-checked spelling; this one is for bindings.
+ */
+OBJLIFE_API struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size,
+					       size_t align, void *arg);
+
+#if defined(__cplusplus)
+# define OBJLIFE__ALIGNOF(TYPE) alignof(TYPE)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+# define OBJLIFE__ALIGNOF(TYPE) _Alignof(TYPE)
+#elif defined(__GNUC__)
+# define OBJLIFE__ALIGNOF(TYPE) __alignof__(TYPE)
+#else
+# define OBJLIFE__ALIGNOF(TYPE) offsetof(struct { char c; TYPE t; }, t)
+#endif
+
+/* True when MEMBER of TYPE is a struct objlife. Where the compiler cannot
+ * compare types, its size stands in for it; the offset check still holds. */
+#if defined(__cplusplus)
+# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
+	(std::is_same<decltype(((TYPE *)0)->MEMBER), struct objlife>::value)
+#elif defined(__GNUC__)
+# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
+	__builtin_types_compatible_p(__typeof__(((TYPE *)0)->MEMBER), struct objlife)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
+	_Generic(((TYPE *)0)->MEMBER, struct objlife: 1, default: 0)
+#else
+# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
+	(sizeof(((TYPE *)0)->MEMBER) == sizeof(struct objlife))
+#endif
+
+/* Zero, or a compile error (a negative array size) when the header is not
+ * a struct objlife at offset 0: the kernel's BUILD_BUG_ON_ZERO, in C99. */
+#define OBJLIFE__CHECK_HEADER(TYPE, MEMBER) \
+	(sizeof(char[(offsetof(TYPE, MEMBER) == 0 && OBJLIFE__IS_HEADER(TYPE, MEMBER)) ? 1 : -1]) - 1)
+
+/**
+ * objlife_alloc() - TYPE *objlife_alloc(TYPE, MEMBER, ops, arg)
+ *
+ * Allocates a zeroed TYPE aligned to its alignment, runs ops->init and
+ * returns it with one reference, or NULL with errno (as
+ * objlife_alloc_size()). Fails to compile unless MEMBER is a
+ * `struct objlife` at offset 0 of TYPE.
+ */
+#define objlife_alloc(TYPE, MEMBER, ops, arg) \
+	((TYPE *)(void *)objlife_alloc_size((ops), sizeof(TYPE) + OBJLIFE__CHECK_HEADER(TYPE, MEMBER), \
+					    OBJLIFE__ALIGNOF(TYPE), (arg)))
+
+/* --------------------------------------------------------------------- */
+/* References                                                            */
+/* --------------------------------------------------------------------- */
+
+/**
+ * objlife_get() - take a reference.
+ * Returns @obj, which the caller now holds one more reference on. NULL does
+ * nothing and returns NULL. A get on a zero count (use after free) or past
+ * OBJLIFE_REFCOUNT_MAX saturates the count and reports it once.
+ */
+OBJLIFE_API struct objlife *objlife_get(struct objlife *obj);
+
+/**
+ * objlife_get_unless_zero() - take a reference unless the count is zero.
+ * Returns true when a reference was taken (the caller must put it), false
+ * when the object is already dying or @obj is NULL. This is the lookup that
+ * pairs with a release that removes the object from the table under the
+ * table's lock. On a saturated object it returns true and changes nothing.
+ */
+OBJLIFE_API OBJLIFE__WARN_UNUSED bool objlife_get_unless_zero(struct objlife *obj);
+
+/**
+ * objlife_put() - drop a reference.
+ * The put that drops the last reference runs ops->release once, then frees
+ * the memory: the caller must not touch @obj afterwards. NULL does nothing.
+ * A put below zero saturates the count and reports it once.
+ */
+OBJLIFE_API void objlife_put(struct objlife *obj);
+
+/**
+ * objlife_put_mutex() - drop a reference; take @lock only if it is the last.
+ * Like the kernel's refcount_dec_and_mutex_lock. If the count is above 1,
+ * drops the reference without touching @lock and returns false. Otherwise
+ * locks @lock and drops it: if that was the last reference, runs
+ * ops->release with @lock held, unlocks, frees and returns true; if another
+ * holder appeared meanwhile, unlocks and returns false. @lock is never held
+ * on return. A table that takes plain objlife_get() under @lock therefore
+ * never hands out a dying object. NULL @obj returns false. A NULL @lock
+ * sets errno to EINVAL and drops the reference as objlife_put() would,
+ * returning whether it was the last.
+ */
+OBJLIFE_API bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock);
+
+/**
+ * objlife_refcount() - the current count, for diagnostics and tests.
+ * Stale as soon as it is read when other threads hold references. Returns
+ * OBJLIFE_REFCOUNT_SATURATED for a saturated object and 0 for NULL.
+ */
+OBJLIFE_API uint32_t objlife_refcount(const struct objlife *obj);
+
+/** objlife_ops_of() - the ops the object was allocated with; NULL for NULL. */
+OBJLIFE_API const struct objlife_ops *objlife_ops_of(const struct objlife *obj);
+
+/* --------------------------------------------------------------------- */
+/* Diagnostics                                                           */
+/* --------------------------------------------------------------------- */
+
+/** enum objlife_event - what the report handler is told about. */
+enum objlife_event {
+	OBJLIFE_EVENT_GET_ON_ZERO,      /* get on a dead object: use after free */
+	OBJLIFE_EVENT_OVERFLOW,         /* count saturated: object will leak */
+	OBJLIFE_EVENT_UNDERFLOW,        /* put below zero, or on a saturated count */
+	OBJLIFE_EVENT_INIT_LEAKED_REF,  /* failed init left references behind */
+	OBJLIFE_EVENT_BAD_OBJECT,       /* not a live objlife object (debug checks) */
+	OBJLIFE_EVENT_LEAK,             /* object still alive at a leak check */
+	OBJLIFE_EVENT_BAD_TRACKER       /* tracker dropped twice, or on another object */
+};
+
+/**
+ * objlife_report_fn - receives one report.
+ * @event:   what happened.
+ * @obj:     the object concerned; NULL for reports about no single object.
+ *           Only its address may be used: it may be dead or leaked.
+ * @message: the whole report, exactly the text the default handler writes
+ *           (without the final newline), e.g.
+ *           "objlife: UNDERFLOW: type=session obj=0x55d0c0a8e2a0 count=0: put below zero".
+ *           Valid only during the call.
+ * @data:    as given to objlife_set_report_handler().
+ *
+ * It may be called from any thread, with no library lock held, and may call
+ * back into the library.
+ */
+typedef void (*objlife_report_fn)(enum objlife_event event, const struct objlife *obj,
+				  const char *message, void *data);
+
+/**
+ * objlife_set_report_handler() - route reports to @fn.
+ * NULL restores the default handler, which writes each report as one line
+ * to stderr (or OBJLIFE_DEBUG_FILE) and aborts afterwards when
+ * OBJLIFE_DEBUG contains "abort". The handler is process-wide.
+ */
+OBJLIFE_API void objlife_set_report_handler(objlife_report_fn fn, void *data);
+
+/**
+ * objlife_live_count() - how many objects of @ops are alive now.
+ * NULL counts every type. Always on and cheap (per-thread counters, summed
+ * here). Objects passed to objlife_may_leak() are not counted.
+ */
+OBJLIFE_API size_t objlife_live_count(const struct objlife_ops *ops);
+
+/**
+ * objlife_leak_check() - report the objects alive now.
+ * Writes one LEAK group per type to @out (per type and allocation site,
+ * with the allocation stack, when OBJLIFE_DEBUG contains "leaks"), in the
+ * form of the report lines; NULL @out writes nothing. The report handler is
+ * not called: this is a listing on demand, not an event. Returns how many
+ * objects are alive, as objlife_live_count(NULL) does.
+ */
+OBJLIFE_API size_t objlife_leak_check(FILE *out);
+
+/**
+ * objlife_may_leak() - mark @obj as meant to live for the whole process.
+ * It is left out of objlife_live_count(), objlife_leak_check() and the
+ * report at exit from now on; its references work as before. Idempotent;
+ * NULL does nothing. The caller's references are unchanged.
+ */
+OBJLIFE_API void objlife_may_leak(struct objlife *obj);
+
+/* --------------------------------------------------------------------- */
+/* Inline fast path (GCC and Clang)                                      */
+/* --------------------------------------------------------------------- */
+
+/* Slow paths for the inline code: saturation, reports and the last put.
+ * Exported so that inlined callers can reach them; not public API. */
+OBJLIFE_API void objlife__get_slow(struct objlife *obj, uint32_t old);
+OBJLIFE_API void objlife__put_slow(struct objlife *obj, uint32_t old);
+OBJLIFE_API bool objlife__get_unless_zero_slow(struct objlife *obj);
+
+/* One unsigned compare covers each slow case. For a get: old == 0 (use
+ * after free) or old >= OBJLIFE_REFCOUNT_MAX (about to overflow, or already
+ * saturated). For a put: old == 1 (the last put runs release), old == 0
+ * (underflow) or old above OBJLIFE_REFCOUNT_MAX (saturated). */
+#define OBJLIFE__GET_IS_SLOW(old) ((uint32_t)((old) - 1u) >= OBJLIFE_REFCOUNT_MAX - 1u)
+#define OBJLIFE__PUT_IS_SLOW(old) ((uint32_t)((old) - 2u) >= OBJLIFE_REFCOUNT_MAX - 1u)
+
+#if defined(__GNUC__) && !defined(OBJLIFE_NO_INLINE)
+
+#ifdef OBJLIFE__TSAN
+# define OBJLIFE__PUT_ORDER __ATOMIC_ACQ_REL
+#else
+# define OBJLIFE__PUT_ORDER __ATOMIC_RELEASE
+#endif
+
+static inline struct objlife *objlife__get_inline(struct objlife *obj)
+{
+	if (obj) {
+		/* Relaxed, as refcount_inc(): whoever hands out the pointer
+		 * already orders access to the object. */
+		uint32_t old = __atomic_fetch_add(&obj->_count, 1, __ATOMIC_RELAXED);
+
+		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
+			objlife__get_slow(obj, old);
+	}
+	return obj;
+}
+
+static inline void objlife__put_inline(struct objlife *obj)
+{
+	if (obj) {
+		/* Release, so that this thread's writes happen before the
+		 * release callback; the last put adds an acquire fence in
+		 * objlife__put_slow(). */
+		uint32_t old = __atomic_fetch_sub(&obj->_count, 1, OBJLIFE__PUT_ORDER);
+
+		if (OBJLIFE__UNLIKELY(OBJLIFE__PUT_IS_SLOW(old)))
+			objlife__put_slow(obj, old);
+	}
+}
+
+static inline bool objlife__get_unless_zero_inline(struct objlife *obj)
+{
+	uint32_t old;
+
+	if (!obj)
+		return false;
+	old = __atomic_load_n(&obj->_count, __ATOMIC_RELAXED);
+	do {
+		/* Zero, the limit and saturated counts are decided out of line. */
+		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
+			return objlife__get_unless_zero_slow(obj);
+	} while (!__atomic_compare_exchange_n(&obj->_count, &old, old + 1, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+/* A function-like macro over the exported name: calls inline, while
+ * `&objlife_get` still names the exported function. */
+#define objlife_get(obj)             objlife__get_inline(obj)
+#define objlife_put(obj)             objlife__put_inline(obj)
+#define objlife_get_unless_zero(obj) objlife__get_unless_zero_inline(obj)
+
+#endif /* __GNUC__ && !OBJLIFE_NO_INLINE */
+
+/* --------------------------------------------------------------------- */
+/* Typed helpers                                                         */
+/* --------------------------------------------------------------------- */
+
+/* The free class behind objlife_auto(name) / __free(name) in
+ * <objlife/cleanup.h>: a function the cleanup attribute calls with a
+ * pointer to the variable. Defining one needs no compiler support; using
+ * it does. The value is named _T inside @free, as in the kernel. */
+#define OBJLIFE__FREE_FN(name) objlife__free_##name
+#define OBJLIFE__DEFINE_FREE_FN(name, type, free) \
+	OBJLIFE__UNUSED static inline void OBJLIFE__FREE_FN(name)(void *p) \
+	{ type _T = *(type *)p; free; }
+
+/**
+ * OBJLIFE_DEFINE_REF_FUNCS(prefix, TYPE, MEMBER); - typed get/put helpers.
+ *
+ * Defines static inline, NULL-safe helpers (marked unused, so defining them
+ * costs nothing):
+ *   TYPE *prefix_get(TYPE *)            takes a reference, returns its argument
+ *   void  prefix_put(TYPE *)            drops one
+ *   bool  prefix_get_unless_zero(TYPE *)
+ * and the free class prefix_put, so that with <objlife/cleanup.h>
+ *   struct session *s objlife_auto(session_put) = session_new(...);
+ * puts the reference when s goes out of scope. Write it with a semicolon.
+ */
+#define OBJLIFE_DEFINE_REF_FUNCS(prefix, TYPE, MEMBER) \
+	OBJLIFE__UNUSED static inline TYPE *prefix##_get(TYPE *p) \
+	{ if (p) objlife_get(&p->MEMBER); return p; } \
+	OBJLIFE__UNUSED static inline void prefix##_put(TYPE *p) \
+	{ if (p) objlife_put(&p->MEMBER); } \
+	OBJLIFE__UNUSED static inline bool prefix##_get_unless_zero(TYPE *p) \
+	{ return p ? objlife_get_unless_zero(&p->MEMBER) : false; } \
+	OBJLIFE__DEFINE_FREE_FN(prefix##_put, TYPE *, if (_T) prefix##_put(_T)) \
+	typedef TYPE objlife__ref_funcs_##prefix##_t /* takes the caller's ';' */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OBJLIFE_H */

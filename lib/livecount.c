@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Always-on live counts per type, cheap enough that nobody turns them off.
+ *
+ * A shared atomic counter per type would add a contended read-modify-write
+ * to every allocation and every last put. Instead each thread keeps its
+ * own counters, in a small open-addressed table keyed by the ops pointer,
+ * and updates them with a plain (relaxed) load and store: no bus lock, no
+ * shared cache line. objlife_live_count() sums all threads' counters under
+ * lc_lock. An object allocated on one thread and freed on another adds +1
+ * to the first and -1 to the second; counters are unsigned and wrap, so
+ * the sum is right whatever each part is.
+ *
+ * The slow paths (a thread's first object of a type, a full table, a
+ * thread that could not get a table, a thread that has exited) fall back
+ * to the type's shared atomic counter, which also collects the counts of
+ * exited threads.
+ */
+#include "objlife-private.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#define LC_SLOTS 64          /* per thread; a power of two */
+#define LC_TYPE_BUCKETS 64   /* type hash; a power of two */
+
+struct lc_type {
+	struct lc_type *next;            /* bucket chain, under lc_lock */
+	const struct objlife_ops *ops;
+	uintptr_t shared;                /* atomic */
+	uintptr_t sum;                   /* scratch for ol_livecount_foreach(), under lc_lock */
+};
+
+struct lc_slot {
+	const struct objlife_ops *ops;   /* set once, under lc_lock */
+	struct lc_type *type;
+	uintptr_t count;                 /* written by the owning thread only; atomic */
+};
+
+struct lc_thread {
+	struct lc_thread *next, **pprev; /* lc_threads, under lc_lock */
+	struct lc_slot slots[LC_SLOTS];
+};
+
+static pthread_mutex_t lc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lc_type *lc_types[LC_TYPE_BUCKETS];
+static struct lc_thread *lc_threads;
+static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+static pthread_key_t lc_key;
+static bool lc_key_ok;
+
+/* This thread's table. NULL until its first object; LC_NONE once it
+ * cannot have one (no memory, or the thread is exiting). */
+#define LC_NONE ((struct lc_thread *)(uintptr_t)1)
+static TLS struct lc_thread *lc_self;
+
+static unsigned hash_ops(const struct objlife_ops *ops, unsigned mask)
+{
+	uintptr_t h = (uintptr_t)ops;
+
+	/* ops tables are pointer-aligned and often neighbours: mix the bits
+	 * above the alignment down. */
+	h ^= h >> 4 ^ h >> 11 ^ h >> 17;
+	return (unsigned)h & mask;
+}
+
+static struct lc_slot *slot_find(struct lc_thread *t, const struct objlife_ops *ops)
+{
+	unsigned i = hash_ops(ops, LC_SLOTS - 1);
+	unsigned n;
+
+	for (n = 0; n < LC_SLOTS; n++, i = (i + 1) & (LC_SLOTS - 1)) {
+		if (t->slots[i].ops == ops)
+			return &t->slots[i];
+		if (!t->slots[i].ops)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Folds an exiting thread's counters into the types' shared counters. */
+static void thread_exit(void *p)
+{
+	struct lc_thread *t = p;
+	unsigned i;
+
+	pthread_mutex_lock(&lc_lock);
+	for (i = 0; i < LC_SLOTS; i++) {
+		if (t->slots[i].ops)
+			ol_addup(&t->slots[i].type->shared,
+				 ol_loadup(&t->slots[i].count, OL_RELAXED), OL_RELAXED);
+	}
+	*t->pprev = t->next;
+	if (t->next)
+		t->next->pprev = t->pprev;
+	pthread_mutex_unlock(&lc_lock);
+	free(t);
+	/* Objects freed by later destructors of this thread count shared. */
+	lc_self = LC_NONE;
+}
+
+static void lc_atfork_prepare(void) { pthread_mutex_lock(&lc_lock); }
+static void lc_atfork_parent(void) { pthread_mutex_unlock(&lc_lock); }
+
+static void lc_init(void)
+{
+	lc_key_ok = pthread_key_create(&lc_key, thread_exit) == 0;
+	/* A fork while another thread holds lc_lock must not leave the child
+	 * with a lock nobody will release. */
+	pthread_atfork(lc_atfork_prepare, lc_atfork_parent, lc_atfork_parent);
+}
+
+/* lc_lock held. */
+static struct lc_type *type_find(const struct objlife_ops *ops, bool create)
+{
+	struct lc_type **bucket = &lc_types[hash_ops(ops, LC_TYPE_BUCKETS - 1)];
+	struct lc_type *type;
+
+	for (type = *bucket; type; type = type->next)
+		if (type->ops == ops)
+			return type;
+	if (!create)
+		return NULL;
+	type = calloc(1, sizeof(*type));
+	if (!type)
+		return NULL;
+	type->ops = ops;
+	type->next = *bucket;
+	*bucket = type;
+	return type;
+}
+
+/* lc_lock held. This thread's table, made on first use. */
+static struct lc_thread *thread_table(void)
+{
+	struct lc_thread *t = lc_self;
+
+	if (t)
+		return t == LC_NONE ? NULL : t;
+	t = lc_key_ok ? calloc(1, sizeof(*t)) : NULL;
+	if (t && pthread_setspecific(lc_key, t) != 0) {
+		free(t);
+		t = NULL;
+	}
+	if (!t) {
+		lc_self = LC_NONE;
+		return NULL;
+	}
+	t->next = lc_threads;
+	if (t->next)
+		t->next->pprev = &t->next;
+	t->pprev = &lc_threads;
+	lc_threads = t;
+	lc_self = t;
+	return t;
+}
+
+/* lc_lock held. */
+static struct lc_slot *slot_insert(struct lc_thread *t, struct lc_type *type)
+{
+	unsigned i = hash_ops(type->ops, LC_SLOTS - 1);
+	unsigned n;
+
+	for (n = 0; n < LC_SLOTS; n++, i = (i + 1) & (LC_SLOTS - 1)) {
+		if (!t->slots[i].ops) {
+			t->slots[i].type = type;
+			t->slots[i].ops = type->ops;
+			return &t->slots[i];
+		}
+	}
+	return NULL;
+}
+
+static void slot_add(struct lc_slot *s, uintptr_t delta)
+{
+	/* Only this thread writes the slot: a load and a store suffice, atomic
+	 * only so that readers never see a torn value. */
+	ol_storeup(&s->count, ol_loadup(&s->count, OL_RELAXED) + delta, OL_RELAXED);
+}
+
+static int add_slow(const struct objlife_ops *ops, uintptr_t delta)
+{
+	struct lc_type *type;
+	struct lc_thread *t;
+	struct lc_slot *s = NULL;
+
+	pthread_once(&lc_once, lc_init);
+	pthread_mutex_lock(&lc_lock);
+	type = type_find(ops, true);
+	if (!type) {
+		pthread_mutex_unlock(&lc_lock);
+		return -ENOMEM;
+	}
+	t = thread_table();
+	if (t)
+		s = slot_find(t, ops);
+	if (t && !s)
+		s = slot_insert(t, type);
+	if (s)
+		slot_add(s, delta);
+	else
+		ol_addup(&type->shared, delta, OL_RELAXED);
+	pthread_mutex_unlock(&lc_lock);
+	return 0;
+}
+
+static int livecount_add(const struct objlife_ops *ops, uintptr_t delta)
+{
+	struct lc_thread *t = lc_self;
+	struct lc_slot *s;
+
+	if (ol_likely(t && t != LC_NONE) && ol_likely((s = slot_find(t, ops)) != NULL)) {
+		slot_add(s, delta);
+		return 0;
+	}
+	return add_slow(ops, delta);
+}
+
+int ol_livecount_inc(const struct objlife_ops *ops)
+{
+	return livecount_add(ops, 1);
+}
+
+void ol_livecount_dec(const struct objlife_ops *ops)
+{
+	/* Cannot fail: the type exists since the object's allocation. */
+	(void)livecount_add(ops, (uintptr_t)-1);
+}
+
+/* lc_lock held: every type's live count, in type->sum. */
+static void sum_all(void)
+{
+	struct lc_thread *t;
+	unsigned b, i;
+
+	for (b = 0; b < LC_TYPE_BUCKETS; b++) {
+		struct lc_type *type;
+
+		for (type = lc_types[b]; type; type = type->next)
+			type->sum = ol_loadup(&type->shared, OL_RELAXED);
+	}
+	for (t = lc_threads; t; t = t->next)
+		for (i = 0; i < LC_SLOTS; i++)
+			if (t->slots[i].ops)
+				t->slots[i].type->sum += ol_loadup(&t->slots[i].count, OL_RELAXED);
+}
+
+void ol_livecount_foreach(ol_type_fn fn, void *data)
+{
+	unsigned b;
+
+	pthread_mutex_lock(&lc_lock);
+	sum_all();
+	for (b = 0; b < LC_TYPE_BUCKETS; b++) {
+		struct lc_type *type;
+
+		for (type = lc_types[b]; type; type = type->next)
+			if (type->sum)
+				fn(type->ops, (size_t)type->sum, data);
+	}
+	pthread_mutex_unlock(&lc_lock);
+}
+
+static void add_live(const struct objlife_ops *ops, size_t live, void *data)
+{
+	(void)ops;
+	*(size_t *)data += live;
+}
+
+size_t objlife_live_count(const struct objlife_ops *ops)
+{
+	struct lc_type *type;
+	size_t live = 0;
+
+	if (!ops) {
+		ol_livecount_foreach(add_live, &live);
+		return live;
+	}
+	pthread_mutex_lock(&lc_lock);
+	type = type_find(ops, false);
+	if (type) {
+		struct lc_thread *t;
+		uintptr_t sum = ol_loadup(&type->shared, OL_RELAXED);
+
+		for (t = lc_threads; t; t = t->next) {
+			struct lc_slot *s = slot_find(t, ops);
+
+			if (s)
+				sum += ol_loadup(&s->count, OL_RELAXED);
+		}
+		live = (size_t)sum;
+	}
+	pthread_mutex_unlock(&lc_lock);
+	return live;
+}

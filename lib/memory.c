@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Raw memory for objects: the type's own allocator where ops has one, the
+ * C library's otherwise, always zeroed and aligned as asked. Also the
+ * record of sizes too large for the object header (over 16 MiB), which
+ * ops->free must be given back exactly.
+ */
+#include "objlife-private.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+# include <malloc.h>
+#endif
+
+/* Alignments the C library's calloc() already gives every allocation. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+# define OL_MALLOC_ALIGN _Alignof(max_align_t)
+#else
+# define OL_MALLOC_ALIGN (2 * sizeof(void *))
+#endif
+
+static void *aligned_zalloc(size_t size, size_t align)
+{
+	void *mem;
+
+#if defined(_WIN32)
+	mem = _aligned_malloc(size, align);
+	if (!mem)
+		return NULL;
+#elif defined(HAVE_POSIX_MEMALIGN)
+	int err = posix_memalign(&mem, align, size);
+
+	if (err) {
+		errno = err;
+		return NULL;
+	}
+#elif defined(HAVE_ALIGNED_ALLOC)
+	/* C11 wants a size that is a multiple of the alignment. */
+	size_t padded = (size + align - 1) & ~(align - 1);
+
+	if (padded < size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	mem = aligned_alloc(align, padded);
+	if (!mem)
+		return NULL;
+#else
+# error "no aligned allocator: need posix_memalign, aligned_alloc or _aligned_malloc"
+#endif
+	memset(mem, 0, size);
+	return mem;
+}
+
+void *ol_mem_alloc(const struct objlife_ops *ops, size_t size, size_t align, uint32_t *flags)
+{
+	void *mem;
+
+	if (ops->alloc) {
+		mem = ops->alloc(ops, size, align);
+		if (!mem) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		if ((uintptr_t)mem & (align - 1)) {
+			/* The type's allocator broke its contract; the object
+			 * would be misaligned for its own fields. */
+			ops->free(ops, mem, size);
+			errno = EINVAL;
+			return NULL;
+		}
+		return mem;
+	}
+	if (align <= OL_MALLOC_ALIGN) {
+		mem = calloc(1, size);
+		if (!mem)
+			errno = ENOMEM;
+		return mem;
+	}
+	mem = aligned_zalloc(size, align);
+	if (!mem) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*flags |= OL_ALIGNED;
+	return mem;
+}
+
+void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size, uint32_t flags)
+{
+	if (ops->free) {
+		ops->free(ops, mem, size);
+		return;
+	}
+#ifdef _WIN32
+	if (flags & OL_ALIGNED) {
+		_aligned_free(mem);
+		return;
+	}
+#else
+	(void)flags;
+#endif
+	free(mem);
+}
+
+/* Sizes over OL_INFO_SIZE_MAX. Objects that large are few and their
+ * allocation dwarfs a list walk, so a locked list is enough. */
+struct big_size {
+	struct big_size *next;
+	const void *mem;
+	size_t size;
+};
+
+static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct big_size *big_sizes;
+
+int ol_big_size_remember(const void *mem, size_t size)
+{
+	struct big_size *b = malloc(sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	b->mem = mem;
+	b->size = size;
+	pthread_mutex_lock(&big_lock);
+	b->next = big_sizes;
+	big_sizes = b;
+	pthread_mutex_unlock(&big_lock);
+	return 0;
+}
+
+static size_t big_size_find(const void *mem, bool forget)
+{
+	struct big_size **pp, *b;
+	size_t size = 0;
+
+	pthread_mutex_lock(&big_lock);
+	for (pp = &big_sizes; (b = *pp); pp = &b->next) {
+		if (b->mem == mem) {
+			size = b->size;
+			if (forget)
+				*pp = b->next;
+			else
+				b = NULL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&big_lock);
+	if (forget)
+		free(b);
+	return size;
+}
+
+size_t ol_big_size_lookup(const void *mem)
+{
+	return big_size_find(mem, false);
+}
+
+size_t ol_big_size_forget(const void *mem)
+{
+	return big_size_find(mem, true);
+}

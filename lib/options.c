@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OBJLIFE_DEBUG and OBJLIFE_DEBUG_FILE, read once, at the first call into
+ * the library that needs them. The diagnostics they switch on cost nothing
+ * while they are unset.
+ */
+#include "objlife-private.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t options_once = PTHREAD_ONCE_INIT;
+static unsigned options;
+static FILE *report_stream;
+
+static const struct {
+	const char *word;
+	unsigned flag;
+	const char *help;
+} option_words[] = {
+	{ "abort", OL_OPT_ABORT, "the default report handler aborts after reporting" },
+	{ "help", 0, "print this list" },
+};
+#define N_OPTIONS (sizeof(option_words) / sizeof(option_words[0]))
+
+static const char *get_env(const char *name)
+{
+	/* Diagnostics must not become a way to make a setuid program write to
+	 * a file of the caller's choosing. */
+#ifdef HAVE_SECURE_GETENV
+	return secure_getenv(name);
+#else
+	return getenv(name);
+#endif
+}
+
+static void print_help(void)
+{
+	size_t i;
+
+	fputs("objlife: OBJLIFE_DEBUG is a comma-separated list of:\n", stderr);
+	for (i = 0; i < N_OPTIONS; i++)
+		fprintf(stderr, "objlife:   %-8s %s\n", option_words[i].word, option_words[i].help);
+	fputs("objlife: OBJLIFE_DEBUG_FILE=path writes reports to path instead of stderr\n", stderr);
+}
+
+static void print_unknown(const char *word, size_t len)
+{
+	size_t i;
+
+	fprintf(stderr, "objlife: OBJLIFE_DEBUG: unknown option '%.*s' (valid:", (int)len, word);
+	for (i = 0; i < N_OPTIONS; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", option_words[i].word);
+	fputs(")\n", stderr);
+}
+
+static unsigned parse(const char *list)
+{
+	unsigned flags = 0;
+	bool help = false, warned = false;
+
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		size_t i;
+
+		for (i = 0; i < N_OPTIONS; i++) {
+			if (strlen(option_words[i].word) == len &&
+			    !strncmp(option_words[i].word, list, len))
+				break;
+		}
+		if (i < N_OPTIONS) {
+			flags |= option_words[i].flag;
+			help |= !strcmp(option_words[i].word, "help");
+		} else if (len && !warned) {
+			/* One warning, however many unknown words. */
+			print_unknown(list, len);
+			warned = true;
+		}
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	if (help)
+		print_help();
+	return flags;
+}
+
+static void read_options(void)
+{
+	const char *debug = get_env("OBJLIFE_DEBUG");
+	const char *file = get_env("OBJLIFE_DEBUG_FILE");
+
+	if (debug)
+		options = parse(debug);
+	report_stream = stderr;
+	if (file && *file) {
+		FILE *f = fopen(file, "ae");
+
+		if (f) {
+			setvbuf(f, NULL, _IOLBF, 0);
+			report_stream = f;
+		} else {
+			fprintf(stderr, "objlife: OBJLIFE_DEBUG_FILE: cannot open '%s' (%s); reporting to stderr\n",
+				file, strerror(errno));
+		}
+	}
+}
+
+unsigned ol_options(void)
+{
+	pthread_once(&options_once, read_options);
+	return options;
+}
+
+FILE *ol_report_stream(void)
+{
+	ol_options();
+	return report_stream;
+}

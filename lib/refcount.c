@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The reference count: get, put, get_unless_zero, put_mutex, and the
+ * saturation rules of the kernel's refcount_t.
+ *
+ * The count lives in struct objlife::_count. Values 1..OBJLIFE_REFCOUNT_MAX
+ * are live; 0 is dead (release ran or is running); anything with the top
+ * bit set is saturated. A misuse pins the count at
+ * OBJLIFE_REFCOUNT_SATURATED (0xc0000000), which is as far from 0 as from
+ * the top bit, so that racing increments and decrements after the pin
+ * cannot bring it back to 0 or to a live value before the next operation
+ * re-pins it: a saturated object is never released or freed. It leaks,
+ * which is the price of never touching freed memory twice.
+ *
+ * The consumer's inline fast path in objlife.h does the same arithmetic
+ * and calls the objlife__*_slow functions here for every case that is not
+ * a plain increment or decrement.
+ */
+#include "objlife-private.h"
+
+#include <pthread.h>
+
+void ol_saturate(struct objlife *obj, enum objlife_event event, uint32_t seen,
+		 const char *fmt, ...)
+{
+	uint32_t flags;
+	va_list ap;
+
+	ol_store32(&obj->_count, OBJLIFE_REFCOUNT_SATURATED, OL_RELAXED);
+	/* fetch_or makes exactly one caller the reporter, whatever the race. */
+	flags = ol_or32(&obj->_info, OL_REPORTED, OL_RELAXED);
+	if (flags & OL_REPORTED)
+		return;
+	va_start(ap, fmt);
+	ol_report_object(event, obj, seen, fmt, ap);
+	va_end(ap);
+}
+
+static bool is_saturated(uint32_t count)
+{
+	return count > OBJLIFE_REFCOUNT_MAX;
+}
+
+void objlife__get_slow(struct objlife *obj, uint32_t old)
+{
+	if (old == 0)
+		ol_saturate(obj, OBJLIFE_EVENT_GET_ON_ZERO, old,
+			    "get on a zero count (use after free); the object will leak");
+	else if (old == OBJLIFE_REFCOUNT_MAX)
+		ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
+			    "get past the limit; the count is saturated and the object will leak");
+	else
+		ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
+			    "get on a saturated count; the object will leak");
+}
+
+void objlife__put_slow(struct objlife *obj, uint32_t old)
+{
+	if (old == 1) {
+		/* Pairs with the release decrement of every earlier put: their
+		 * writes are visible to ops->release. */
+		ol_put_fence();
+		ol_release(obj);
+	} else if (old == 0) {
+		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, old, "put below zero; the object will leak");
+	} else {
+		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, old,
+			    "put on a saturated count; the object will leak");
+	}
+}
+
+bool objlife__get_unless_zero_slow(struct objlife *obj)
+{
+	uint32_t old = ol_load32(&obj->_count, OL_RELAXED);
+
+	for (;;) {
+		if (old == 0)
+			return false;
+		if (is_saturated(old)) {
+			ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
+				    "get on a saturated count; the object will leak");
+			return true;
+		}
+		if (old == OBJLIFE_REFCOUNT_MAX) {
+			ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
+				    "get past the limit; the count is saturated and the object will leak");
+			return true;
+		}
+		if (ol_cas32(&obj->_count, &old, old + 1, OL_RELAXED, OL_RELAXED))
+			return true;
+	}
+}
+
+/* The exported functions. The header's macros of the same names are off
+ * here (OBJLIFE_NO_INLINE); bindings and non-GNU consumers land here. */
+
+struct objlife *objlife_get(struct objlife *obj)
+{
+	if (obj) {
+		uint32_t old = ol_add32(&obj->_count, 1, OL_RELAXED);
+
+		if (ol_unlikely(OBJLIFE__GET_IS_SLOW(old)))
+			objlife__get_slow(obj, old);
+	}
+	return obj;
+}
+
+void objlife_put(struct objlife *obj)
+{
+	if (obj) {
+		uint32_t old = ol_sub32(&obj->_count, 1, OL_PUT_ORDER);
+
+		if (ol_unlikely(OBJLIFE__PUT_IS_SLOW(old)))
+			objlife__put_slow(obj, old);
+	}
+}
+
+bool objlife_get_unless_zero(struct objlife *obj)
+{
+	uint32_t old;
+
+	if (!obj)
+		return false;
+	old = ol_load32(&obj->_count, OL_RELAXED);
+	do {
+		if (ol_unlikely(OBJLIFE__GET_IS_SLOW(old)))
+			return objlife__get_unless_zero_slow(obj);
+	} while (!ol_cas32(&obj->_count, &old, old + 1, OL_RELAXED, OL_RELAXED));
+	return true;
+}
+
+uint32_t objlife_refcount(const struct objlife *obj)
+{
+	uint32_t count;
+
+	if (!obj)
+		return 0;
+	count = ol_load32(&obj->_count, OL_RELAXED);
+	/* Between a racing operation and its re-pin a saturated count can be
+	 * off by a few; it is still saturated. */
+	return is_saturated(count) ? OBJLIFE_REFCOUNT_SATURATED : count;
+}
+
+/* Drops a reference unless it is the last one: the kernel's
+ * refcount_dec_not_one(). Returns true when it dropped one (or the count
+ * is saturated, which nothing changes), false when the caller holds the
+ * last reference. */
+static bool put_unless_last(struct objlife *obj)
+{
+	uint32_t old = ol_load32(&obj->_count, OL_RELAXED);
+
+	do {
+		if (old == 1)
+			return false;
+		if (old == 0 || is_saturated(old)) {
+			objlife__put_slow(obj, old);
+			return true;
+		}
+	} while (!ol_cas32(&obj->_count, &old, old - 1, OL_PUT_ORDER, OL_RELAXED));
+	return true;
+}
+
+/* A put that tells whether it dropped the last reference. */
+static bool put_was_last(struct objlife *obj)
+{
+	uint32_t old = ol_sub32(&obj->_count, 1, OL_PUT_ORDER);
+
+	if (OBJLIFE__PUT_IS_SLOW(old))
+		objlife__put_slow(obj, old);
+	return old == 1;
+}
+
+bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
+{
+	uint32_t old;
+	bool destroy;
+
+	if (!obj)
+		return false;
+	if (!lock) {
+		bool last = put_was_last(obj);
+
+		errno = EINVAL;
+		return last;
+	}
+	if (put_unless_last(obj))
+		return false;
+
+	if (pthread_mutex_lock(lock) != 0) {
+		/* An error-checking mutex this thread already holds, say. The
+		 * reference still goes: keeping it would leak the object. */
+		return put_was_last(obj);
+	}
+	old = ol_sub32(&obj->_count, 1, OL_PUT_ORDER);
+	if (old != 1) {
+		/* Someone took a reference under @lock after our first look. */
+		if (OBJLIFE__PUT_IS_SLOW(old))
+			objlife__put_slow(obj, old);
+		pthread_mutex_unlock(lock);
+		return false;
+	}
+	ol_put_fence();
+	/* release runs under @lock (it may unlink the object from the table
+	 * the lock protects); the memory goes back after the unlock, so the
+	 * allocator is never called under the user's lock. */
+	destroy = ol_run_release(obj);
+	pthread_mutex_unlock(lock);
+	if (destroy)
+		ol_destroy(obj);
+	return true;
+}

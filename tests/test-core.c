@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The allocation path and the teardown path (DESIGN.md rules 1, 2 and 7):
+ * what init sees, what happens when it fails, release exactly once, bad
+ * input, alignment, the type's own allocator.
+ */
+#include "testutil.h"
+
+#include <stdalign.h>
+
+/* ---- a type whose init can be told to fail -------------------------- */
+
+struct failing {
+	struct objlife ref;
+	int fail_with;            /* init's return value */
+	int extra_refs;           /* references init takes and leaves behind */
+	bool put_initial;         /* init drops the reference it was given */
+	unsigned char seen_zero;  /* init saw zeroed memory */
+	uint32_t seen_count;      /* the count init saw */
+	unsigned char tail[100];
+};
+
+struct failing_arg {
+	int fail_with;
+	int extra_refs;
+	bool put_initial;
+	int inits, releases;
+	struct objlife *obj;      /* what init was given */
+};
+
+static int failing_init(struct objlife *obj, void *data)
+{
+	struct failing *f = (struct failing *)obj;
+	struct failing_arg *arg = data;
+	size_t i;
+	bool zero = true;
+
+	for (i = sizeof(f->ref); i < sizeof(*f); i++)
+		zero &= ((unsigned char *)f)[i] == 0;
+	arg->inits++;
+	arg->obj = obj;
+	f->seen_zero = zero;
+	f->seen_count = objlife_refcount(obj);
+	for (i = 0; i < (size_t)arg->extra_refs; i++)
+		objlife_get(obj);
+	if (arg->put_initial)
+		objlife_put(obj);
+	return arg->fail_with;
+}
+
+/* Counted in a global: init's arg is gone by the time release runs. */
+static int failing_releases;
+
+static void failing_release_counting(struct objlife *obj)
+{
+	(void)obj;
+	failing_releases++;
+}
+
+static const struct objlife_ops failing_ops = {
+	.name = "failing",
+	.init = failing_init,
+	.release = failing_release_counting,
+};
+
+/* ---- a type with its own allocator ----------------------------------- */
+
+struct pool_stats {
+	int allocs, frees;
+	void *last_mem;
+	size_t last_alloc_size, last_free_size, last_align;
+	bool misalign;            /* hand out misaligned memory */
+	bool fail;                /* return NULL */
+};
+static struct pool_stats pool;
+
+static void *pool_alloc(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	unsigned char *mem;
+
+	(void)ops;
+	pool.last_alloc_size = size;
+	pool.last_align = align;
+	if (pool.fail)
+		return NULL;
+	if (posix_memalign((void **)&mem, align < 64 ? 64 : align, size + 64))
+		return NULL;
+	memset(mem, 0, size + 64);
+	pool.allocs++;
+	/* A misaligned pointer still has to be given back as handed out. */
+	pool.last_mem = pool.misalign ? mem + 1 : mem;
+	return pool.last_mem;
+}
+
+static void pool_free(const struct objlife_ops *ops, void *mem, size_t size)
+{
+	(void)ops;
+	g_assert_true(mem == pool.last_mem);
+	pool.last_free_size = size;
+	pool.frees++;
+	free(pool.misalign ? (unsigned char *)mem - 1 : mem);
+}
+
+static const struct objlife_ops pool_ops = {
+	.name = "pooled",
+	.init = failing_init,
+	.release = failing_release_counting,
+	.alloc = pool_alloc,
+	.free = pool_free,
+};
+
+static void reset(void)
+{
+	memset(&pool, 0, sizeof(pool));
+	failing_releases = 0;
+	tu_events_start();
+}
+
+/* ---- rule 1: init --------------------------------------------------- */
+
+static void test_init_sees_zeroed_memory_and_one_ref(void)
+{
+	struct failing_arg arg = { 0 };
+	struct failing *f;
+
+	reset();
+	f = objlife_alloc(struct failing, ref, &failing_ops, &arg);
+	g_assert_nonnull(f);
+	g_assert_cmpint(arg.inits, ==, 1);
+	g_assert_true(arg.obj == &f->ref);
+	g_assert_true(f->seen_zero);
+	g_assert_cmpuint(f->seen_count, ==, 1);
+	g_assert_cmpuint(objlife_refcount(&f->ref), ==, 1);
+	g_assert_true(objlife_ops_of(&f->ref) == &failing_ops);
+	objlife_put(&f->ref);
+	g_assert_cmpint(failing_releases, ==, 1);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+static void test_init_failure_skips_release(void)
+{
+	struct failing_arg arg = { .fail_with = -EBADF };
+	struct failing *f;
+	size_t live = objlife_live_count(&failing_ops);
+
+	reset();
+	errno = 0;
+	f = objlife_alloc(struct failing, ref, &failing_ops, &arg);
+	g_assert_null(f);
+	g_assert_cmpint(errno, ==, EBADF);
+	g_assert_cmpint(arg.inits, ==, 1);
+	g_assert_cmpint(failing_releases, ==, 0);
+	g_assert_cmpuint(objlife_live_count(&failing_ops), ==, live);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+static void test_init_failure_frees_through_ops_free(void)
+{
+	struct failing_arg arg = { .fail_with = -ENOSPC };
+	struct failing *f;
+
+	reset();
+	f = objlife_alloc(struct failing, ref, &pool_ops, &arg);
+	g_assert_null(f);
+	g_assert_cmpint(errno, ==, ENOSPC);
+	g_assert_cmpint(pool.allocs, ==, 1);
+	g_assert_cmpint(pool.frees, ==, 1);
+	/* The size freed is the size that was asked for. */
+	g_assert_cmpuint(pool.last_alloc_size, ==, sizeof(struct failing));
+	g_assert_cmpuint(pool.last_free_size, ==, sizeof(struct failing));
+	g_assert_cmpint(failing_releases, ==, 0);
+}
+
+static void test_init_positive_return_is_einval(void)
+{
+	struct failing_arg arg = { .fail_with = 7 };
+
+	reset();
+	g_assert_null(objlife_alloc(struct failing, ref, &failing_ops, &arg));
+	g_assert_cmpint(errno, ==, EINVAL);
+	g_assert_cmpint(failing_releases, ==, 0);
+}
+
+static void test_init_failure_with_leaked_refs_leaks(void)
+{
+	struct failing_arg arg = { .fail_with = -EIO, .extra_refs = 2 };
+	struct failing *f;
+	size_t live = objlife_live_count(&pool_ops);
+
+	reset();
+	f = objlife_alloc(struct failing, ref, &pool_ops, &arg);
+	g_assert_null(f);
+	g_assert_cmpint(errno, ==, EIO);
+	/* Someone may still point to it: not freed, never released, pinned. */
+	g_assert_cmpint(pool.frees, ==, 0);
+	g_assert_cmpint(failing_releases, ==, 0);
+	g_assert_cmpuint(objlife_refcount(arg.obj), ==, OBJLIFE_REFCOUNT_SATURATED);
+	tu_assert_one_event(OBJLIFE_EVENT_INIT_LEAKED_REF, arg.obj);
+	g_assert_nonnull(strstr(tu_events.message[0], "objlife: INIT_LEAKED_REF: type=pooled obj="));
+	g_assert_nonnull(strstr(tu_events.message[0], "count=3: "));
+	/* The leaked object is still alive as far as the counts go. */
+	g_assert_cmpuint(objlife_live_count(&pool_ops), ==, live + 1);
+	/* Later puts by whoever holds those references change nothing. */
+	objlife_put(arg.obj);
+	objlife_put(arg.obj);
+	g_assert_cmpint(failing_releases, ==, 0);
+	g_assert_cmpint(pool.frees, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 1);
+	objlife_may_leak(arg.obj);
+}
+
+static void test_init_putting_its_own_ref_is_reported(void)
+{
+	struct failing_arg arg = { .put_initial = true };
+	struct failing *f;
+
+	reset();
+	f = objlife_alloc(struct failing, ref, &pool_ops, &arg);
+	/* init succeeded, but the object must not be released under init. */
+	g_assert_nonnull(f);
+	g_assert_cmpint(failing_releases, ==, 0);
+	g_assert_cmpint(pool.frees, ==, 0);
+	tu_assert_one_event(OBJLIFE_EVENT_UNDERFLOW, &f->ref);
+	g_assert_nonnull(strstr(tu_events.message[0], "inside init"));
+	g_assert_cmpuint(objlife_refcount(&f->ref), ==, OBJLIFE_REFCOUNT_SATURATED);
+	objlife_put(&f->ref);
+	g_assert_cmpint(failing_releases, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 1);
+	objlife_may_leak(&f->ref);
+}
+
+static void test_init_failing_after_putting_its_ref(void)
+{
+	struct failing_arg arg = { .put_initial = true, .fail_with = -EAGAIN };
+
+	reset();
+	g_assert_null(objlife_alloc(struct failing, ref, &pool_ops, &arg));
+	g_assert_cmpint(errno, ==, EAGAIN);
+	g_assert_cmpint(failing_releases, ==, 0);
+	/* Leaked, reported once: the first misuse is the one that counts. */
+	g_assert_cmpint(pool.frees, ==, 0);
+	tu_assert_one_event(OBJLIFE_EVENT_UNDERFLOW, arg.obj);
+	objlife_may_leak(arg.obj);
+}
+
+static void test_init_extra_refs_on_success_are_kept(void)
+{
+	struct failing_arg arg = { .extra_refs = 1 };
+	struct failing *f;
+
+	reset();
+	f = objlife_alloc(struct failing, ref, &failing_ops, &arg);
+	g_assert_nonnull(f);
+	g_assert_cmpuint(objlife_refcount(&f->ref), ==, 2);
+	objlife_put(&f->ref);
+	g_assert_cmpint(failing_releases, ==, 0);
+	objlife_put(&f->ref);
+	g_assert_cmpint(failing_releases, ==, 1);
+}
+
+/* ---- rule 2: release exactly once ---------------------------------- */
+
+static void test_release_runs_once_on_last_put(void)
+{
+	struct tu_counts c = { 0 };
+	struct tu_obj *o = tu_new(&c);
+
+	reset();
+	g_assert_true(tu_get(o) == o);
+	tu_get(o);
+	g_assert_cmpuint(objlife_refcount(&o->ref), ==, 3);
+	tu_put(o);
+	tu_put(o);
+	g_assert_cmpint(c.releases, ==, 0);
+	tu_put(o);
+	g_assert_cmpint(c.inits, ==, 1);
+	g_assert_cmpint(c.releases, ==, 1);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+static void test_release_frees_through_ops_free(void)
+{
+	struct failing_arg arg = { 0 };
+	struct failing *f;
+
+	reset();
+	f = objlife_alloc(struct failing, ref, &pool_ops, &arg);
+	g_assert_nonnull(f);
+	g_assert_cmpint(pool.allocs, ==, 1);
+	objlife_put(&f->ref);
+	g_assert_cmpint(failing_releases, ==, 1);
+	g_assert_cmpint(pool.frees, ==, 1);
+	g_assert_cmpuint(pool.last_free_size, ==, sizeof(struct failing));
+}
+
+/* A release that takes a reference resurrects nothing: the get is reported
+ * and the memory is kept, since someone may now hold the pointer. */
+static struct objlife *resurrected;
+
+static void resurrecting_release(struct objlife *obj)
+{
+	resurrected = objlife_get(obj);
+}
+
+static const struct objlife_ops resurrect_ops = {
+	.name = "resurrect",
+	.release = resurrecting_release,
+	.alloc = pool_alloc,
+	.free = pool_free,
+};
+
+static void test_release_taking_a_ref_leaks(void)
+{
+	struct objlife *obj;
+
+	reset();
+	obj = objlife_alloc_size(&resurrect_ops, sizeof(struct objlife), 8, NULL);
+	g_assert_nonnull(obj);
+	objlife_put(obj);
+	g_assert_true(resurrected == obj);
+	g_assert_cmpint(pool.frees, ==, 0);
+	tu_assert_one_event(OBJLIFE_EVENT_GET_ON_ZERO, obj);
+	objlife_put(resurrected);
+	g_assert_cmpint(pool.frees, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 1);
+}
+
+static void test_name_only_ops_is_valid(void)
+{
+	static const struct objlife_ops name_only = { .name = "plain" };
+	struct objlife *obj;
+
+	reset();
+	obj = objlife_alloc_size(&name_only, 64, 8, NULL);
+	g_assert_nonnull(obj);
+	g_assert_cmpuint(objlife_live_count(&name_only), ==, 1);
+	objlife_put(obj);
+	g_assert_cmpuint(objlife_live_count(&name_only), ==, 0);
+}
+
+static void test_null_is_safe(void)
+{
+	reset();
+	g_assert_null(objlife_get(NULL));
+	objlife_put(NULL);
+	g_assert_false(objlife_get_unless_zero(NULL));
+	g_assert_cmpuint(objlife_refcount(NULL), ==, 0);
+	g_assert_null(objlife_ops_of(NULL));
+	objlife_may_leak(NULL);
+	g_assert_null(tu_get(NULL));
+	tu_put(NULL);
+	g_assert_false(tu_get_unless_zero(NULL));
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+/* ---- rule 7: bad input ---------------------------------------------- */
+
+static void *never_alloc(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	(void)ops; (void)size; (void)align;
+	g_assert_not_reached();
+	return NULL;
+}
+
+static void never_free(const struct objlife_ops *ops, void *mem, size_t size)
+{
+	(void)ops; (void)mem; (void)size;
+	g_assert_not_reached();
+}
+
+static int never_init(struct objlife *obj, void *arg)
+{
+	(void)obj; (void)arg;
+	g_assert_not_reached();
+	return 0;
+}
+
+static void assert_einval(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	size_t live = objlife_live_count(NULL);
+
+	errno = 0;
+	g_assert_null(objlife_alloc_size(ops, size, align, NULL));
+	g_assert_cmpint(errno, ==, EINVAL);
+	g_assert_cmpuint(objlife_live_count(NULL), ==, live);
+}
+
+static void test_bad_input_is_einval(void)
+{
+	static const struct objlife_ops ok = { .name = "ok", .init = never_init };
+	static const struct objlife_ops no_name = { .init = never_init };
+	static const struct objlife_ops only_alloc = { .name = "a", .init = never_init, .alloc = never_alloc };
+	static const struct objlife_ops only_free = { .name = "f", .init = never_init, .free = never_free };
+
+	reset();
+	assert_einval(NULL, 64, 8);
+	assert_einval(&no_name, 64, 8);
+	assert_einval(&only_alloc, 64, 8);
+	assert_einval(&only_free, 64, 8);
+	assert_einval(&ok, sizeof(struct objlife) - 1, 8);
+	assert_einval(&ok, 0, 8);
+	assert_einval(&ok, 64, 0);
+	assert_einval(&ok, 64, 3);
+	assert_einval(&ok, 64, 24);
+	assert_einval(&ok, 64, SIZE_MAX);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+static void test_ops_alloc_failure_is_enomem(void)
+{
+	struct failing_arg arg = { 0 };
+	size_t live = objlife_live_count(&pool_ops);
+
+	reset();
+	pool.fail = true;
+	g_assert_null(objlife_alloc(struct failing, ref, &pool_ops, &arg));
+	g_assert_cmpint(errno, ==, ENOMEM);
+	g_assert_cmpint(arg.inits, ==, 0);
+	g_assert_cmpuint(objlife_live_count(&pool_ops), ==, live);
+}
+
+static void test_default_alloc_failure_is_enomem(void)
+{
+	static const struct objlife_ops huge = { .name = "huge", .init = never_init };
+
+	reset();
+	/* More than any address space: calloc and posix_memalign refuse. */
+	g_assert_null(objlife_alloc_size(&huge, SIZE_MAX / 2, 8, NULL));
+	g_assert_cmpint(errno, ==, ENOMEM);
+	g_assert_null(objlife_alloc_size(&huge, SIZE_MAX / 2, 4096, NULL));
+	g_assert_cmpint(errno, ==, ENOMEM);
+	g_assert_cmpuint(objlife_live_count(&huge), ==, 0);
+}
+
+static void test_misaligned_ops_alloc_is_einval(void)
+{
+	struct failing_arg arg = { 0 };
+
+	reset();
+	pool.misalign = true;
+	g_assert_null(objlife_alloc(struct failing, ref, &pool_ops, &arg));
+	g_assert_cmpint(errno, ==, EINVAL);
+	/* Given back, exactly as handed out. */
+	g_assert_cmpint(pool.allocs, ==, 1);
+	g_assert_cmpint(pool.frees, ==, 1);
+	g_assert_cmpint(arg.inits, ==, 0);
+}
+
+/* ---- alignment ------------------------------------------------------ */
+
+struct cacheline {
+	alignas(64) struct objlife ref;
+	unsigned char data[10];
+};
+
+static void test_alignment_above_max_align_t(void)
+{
+	static const struct objlife_ops ops = { .name = "cacheline" };
+	struct cacheline *objs[16];
+	size_t i;
+
+	reset();
+	g_assert_cmpuint(alignof(struct cacheline), ==, 64);
+	for (i = 0; i < G_N_ELEMENTS(objs); i++) {
+		size_t j;
+
+		objs[i] = objlife_alloc(struct cacheline, ref, &ops, NULL);
+		g_assert_nonnull(objs[i]);
+		g_assert_cmpuint((uintptr_t)objs[i] % 64, ==, 0);
+		for (j = 0; j < sizeof(objs[i]->data); j++)
+			g_assert_cmpuint(objs[i]->data[j], ==, 0);
+	}
+	for (i = 0; i < G_N_ELEMENTS(objs); i++)
+		objlife_put(&objs[i]->ref);
+	g_assert_cmpuint(objlife_live_count(&ops), ==, 0);
+}
+
+static void test_alignment_powers_of_two_up_to_page(void)
+{
+	static const struct objlife_ops ops = { .name = "aligned" };
+	size_t align;
+
+	reset();
+	for (align = 1; align <= 4096; align *= 2) {
+		struct objlife *obj = objlife_alloc_size(&ops, 100, align, NULL);
+		size_t want = align < alignof(struct objlife) ? alignof(struct objlife) : align;
+
+		g_assert_nonnull(obj);
+		g_assert_cmpuint((uintptr_t)obj % want, ==, 0);
+		objlife_put(obj);
+	}
+}
+
+static void test_ops_alloc_gets_rounded_alignment(void)
+{
+	struct failing_arg arg = { 0 };
+	struct objlife *obj;
+
+	reset();
+	obj = objlife_alloc_size(&pool_ops, sizeof(struct failing), 1, &arg);
+	g_assert_nonnull(obj);
+	g_assert_cmpuint(pool.last_align, ==, alignof(struct objlife));
+	objlife_put(obj);
+}
+
+/* Sizes too large for the header keep their exact size for ops->free. */
+static void test_big_object_frees_with_its_size(void)
+{
+	struct failing_arg arg = { 0 };
+	size_t size = (size_t)32 << 20;
+	struct objlife *obj;
+
+	reset();
+	obj = objlife_alloc_size(&pool_ops, size, 64, &arg);
+	g_assert_nonnull(obj);
+	g_assert_cmpuint(pool.last_alloc_size, ==, size);
+	objlife_put(obj);
+	g_assert_cmpint(pool.frees, ==, 1);
+	g_assert_cmpuint(pool.last_free_size, ==, size);
+	g_assert_cmpint(failing_releases, ==, 1);
+}
+
+static void test_header_is_16_bytes_on_lp64(void)
+{
+	if (sizeof(void *) == 8)
+		g_assert_cmpuint(sizeof(struct objlife), ==, 16);
+	else
+		g_assert_cmpuint(sizeof(struct objlife), ==, 12);
+	g_assert_cmpuint(alignof(struct objlife), ==, alignof(void *));
+}
+
+/* ---- typed helpers and may_leak ------------------------------------- */
+
+static void test_ref_funcs_are_typed(void)
+{
+	struct tu_counts c = { 0 };
+	struct tu_obj *o = tu_new(&c);
+
+	g_assert_true(tu_get(o) == o);
+	g_assert_true(tu_get_unless_zero(o));
+	g_assert_cmpuint(objlife_refcount(&o->ref), ==, 3);
+	tu_put(o);
+	tu_put(o);
+	tu_put(o);
+	g_assert_cmpint(c.releases, ==, 1);
+}
+
+static void test_may_leak_uncounts_once(void)
+{
+	static const struct objlife_ops ops = { .name = "forever" };
+	struct objlife *a = objlife_alloc_size(&ops, 32, 8, NULL);
+	struct objlife *b = objlife_alloc_size(&ops, 32, 8, NULL);
+
+	g_assert_cmpuint(objlife_live_count(&ops), ==, 2);
+	objlife_may_leak(a);
+	objlife_may_leak(a);
+	g_assert_cmpuint(objlife_live_count(&ops), ==, 1);
+	/* Its references still work, and freeing it does not uncount twice. */
+	objlife_get(a);
+	objlife_put(a);
+	objlife_put(a);
+	g_assert_cmpuint(objlife_live_count(&ops), ==, 1);
+	objlife_put(b);
+	g_assert_cmpuint(objlife_live_count(&ops), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/core/init/sees-zeroed-memory-and-one-ref", test_init_sees_zeroed_memory_and_one_ref);
+	g_test_add_func("/core/init/failure-skips-release", test_init_failure_skips_release);
+	g_test_add_func("/core/init/failure-frees-through-ops-free", test_init_failure_frees_through_ops_free);
+	g_test_add_func("/core/init/positive-return-is-einval", test_init_positive_return_is_einval);
+	g_test_add_func("/core/init/failure-with-leaked-refs-leaks", test_init_failure_with_leaked_refs_leaks);
+	g_test_add_func("/core/init/putting-its-own-ref-is-reported", test_init_putting_its_own_ref_is_reported);
+	g_test_add_func("/core/init/failing-after-putting-its-ref", test_init_failing_after_putting_its_ref);
+	g_test_add_func("/core/init/extra-refs-on-success-are-kept", test_init_extra_refs_on_success_are_kept);
+	g_test_add_func("/core/release/runs-once-on-last-put", test_release_runs_once_on_last_put);
+	g_test_add_func("/core/release/frees-through-ops-free", test_release_frees_through_ops_free);
+	g_test_add_func("/core/release/taking-a-ref-leaks", test_release_taking_a_ref_leaks);
+	g_test_add_func("/core/ops/name-only-is-valid", test_name_only_ops_is_valid);
+	g_test_add_func("/core/null-is-safe", test_null_is_safe);
+	g_test_add_func("/core/bad-input/einval", test_bad_input_is_einval);
+	g_test_add_func("/core/alloc/ops-alloc-failure-is-enomem", test_ops_alloc_failure_is_enomem);
+	g_test_add_func("/core/alloc/default-alloc-failure-is-enomem", test_default_alloc_failure_is_enomem);
+	g_test_add_func("/core/alloc/misaligned-ops-alloc-is-einval", test_misaligned_ops_alloc_is_einval);
+	g_test_add_func("/core/alloc/big-object-frees-with-its-size", test_big_object_frees_with_its_size);
+	g_test_add_func("/core/align/above-max-align-t", test_alignment_above_max_align_t);
+	g_test_add_func("/core/align/powers-of-two-up-to-page", test_alignment_powers_of_two_up_to_page);
+	g_test_add_func("/core/align/ops-alloc-gets-rounded-alignment", test_ops_alloc_gets_rounded_alignment);
+	g_test_add_func("/core/header/size", test_header_is_16_bytes_on_lp64);
+	g_test_add_func("/core/ref-funcs/typed", test_ref_funcs_are_typed);
+	g_test_add_func("/core/may-leak/uncounts-once", test_may_leak_uncounts_once);
+	return g_test_run();
+}

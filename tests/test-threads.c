@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Release exactly once across threads, with every thread's writes visible
+ * to release (DESIGN.md rule 2), and the two lookup patterns of rules 3
+ * and 4 under concurrency. Threads are synchronised with pthreads only.
+ */
+#include "testutil.h"
+
+#define N_THREADS 4
+#define N_PAIRS 100000
+
+struct shared {
+	struct objlife ref;
+	unsigned long writes[N_THREADS];  /* each thread writes its own slot */
+};
+
+/* Results go to globals: the object is freed right after release. */
+static unsigned long last_seen_total;
+static int total_releases;
+
+static void shared_release(struct objlife *obj)
+{
+	struct shared *s = (struct shared *)obj;
+	int i;
+
+	for (i = 0; i < N_THREADS; i++)
+		last_seen_total += s->writes[i];
+	__atomic_add_fetch(&total_releases, 1, __ATOMIC_RELAXED);
+}
+
+static const struct objlife_ops shared_ops = {
+	.name = "shared",
+	.release = shared_release,
+};
+
+struct worker {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	struct shared *obj;
+	int index;
+};
+
+static void *getput_worker(void *p)
+{
+	struct worker *w = p;
+	int i;
+
+	pthread_barrier_wait(w->start);
+	for (i = 0; i < N_PAIRS; i++) {
+		objlife_get(&w->obj->ref);
+		w->obj->writes[w->index]++;  /* plain write, published by the put */
+		objlife_put(&w->obj->ref);
+	}
+	/* Each worker owns one reference; the last one out releases. */
+	objlife_put(&w->obj->ref);
+	return NULL;
+}
+
+static void test_release_once_across_threads(void)
+{
+	pthread_barrier_t start;
+	struct worker w[N_THREADS];
+	struct shared *obj;
+	int i, round;
+
+	tu_events_start();
+	for (round = 0; round < 5; round++) {
+		total_releases = 0;
+		last_seen_total = 0;
+		obj = objlife_alloc(struct shared, ref, &shared_ops, NULL);
+		g_assert_nonnull(obj);
+		pthread_barrier_init(&start, NULL, N_THREADS);
+		for (i = 1; i < N_THREADS; i++)
+			objlife_get(&obj->ref);   /* one reference per worker */
+		for (i = 0; i < N_THREADS; i++) {
+			w[i] = (struct worker){ .start = &start, .obj = obj, .index = i };
+			g_assert_cmpint(pthread_create(&w[i].thread, NULL, getput_worker, &w[i]), ==, 0);
+		}
+		for (i = 0; i < N_THREADS; i++)
+			pthread_join(w[i].thread, NULL);
+		pthread_barrier_destroy(&start);
+		g_assert_cmpint(total_releases, ==, 1);
+		/* Every write of every thread was visible inside release. */
+		g_assert_cmpuint(last_seen_total, ==, (unsigned long)N_THREADS * N_PAIRS);
+	}
+	g_assert_cmpuint(objlife_live_count(&shared_ops), ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+/* ---- lookup table: get_unless_zero, release unlinks under the lock ---- */
+
+#define TABLE_SIZE 8
+#define LOOKUPS 50000
+
+struct entry {
+	struct objlife ref;
+	int key;
+	int dying;                 /* set in release, under table.lock */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct entry *slot[TABLE_SIZE];
+	int created, released, lookups_ok, dead_handed_out;
+} table = { PTHREAD_MUTEX_INITIALIZER, { 0 }, 0, 0, 0, 0 };
+
+static void entry_release_unlinks(struct objlife *obj)
+{
+	struct entry *e = (struct entry *)obj;
+
+	pthread_mutex_lock(&table.lock);
+	e->dying = 1;
+	if (table.slot[e->key] == e)
+		table.slot[e->key] = NULL;
+	table.released++;
+	pthread_mutex_unlock(&table.lock);
+}
+
+static const struct objlife_ops entry_ops = {
+	.name = "entry",
+	.release = entry_release_unlinks,
+};
+
+static void entry_release_locked(struct objlife *obj)
+{
+	struct entry *e = (struct entry *)obj;
+
+	/* Runs under table.lock, taken by objlife_put_mutex(). */
+	e->dying = 1;
+	if (table.slot[e->key] == e)
+		table.slot[e->key] = NULL;
+	table.released++;
+}
+
+static const struct objlife_ops entry_mutex_ops = {
+	.name = "entry-put-mutex",
+	.release = entry_release_locked,
+};
+
+static bool use_put_mutex;
+
+static struct entry *lookup(int key)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&table.lock);
+	e = table.slot[key];
+	if (e) {
+		if (use_put_mutex) {
+			/* put_mutex pattern: plain get under the lock. */
+			objlife_get(&e->ref);
+		} else if (!objlife_get_unless_zero(&e->ref)) {
+			e = NULL;      /* dying: its release waits for our lock */
+		}
+	}
+	if (e && e->dying)
+		table.dead_handed_out++;
+	pthread_mutex_unlock(&table.lock);
+	return e;
+}
+
+static void drop(struct entry *e)
+{
+	if (use_put_mutex)
+		objlife_put_mutex(&e->ref, &table.lock);
+	else
+		objlife_put(&e->ref);
+}
+
+static struct entry *insert(int key)
+{
+	struct entry *e = objlife_alloc(struct entry, ref,
+					use_put_mutex ? &entry_mutex_ops : &entry_ops, NULL);
+	struct entry *old;
+
+	g_assert_nonnull(e);
+	e->key = key;
+	pthread_mutex_lock(&table.lock);
+	old = table.slot[key];
+	table.slot[key] = e;            /* the table does not own a reference */
+	table.created++;
+	pthread_mutex_unlock(&table.lock);
+	(void)old;                      /* still referenced by whoever holds it */
+	return e;
+}
+
+static void *lookup_worker(void *p)
+{
+	pthread_barrier_t *start = p;
+	unsigned seed = (unsigned)(uintptr_t)&seed;
+	int i;
+
+	pthread_barrier_wait(start);
+	for (i = 0; i < LOOKUPS; i++) {
+		struct entry *e = lookup((int)(rand_r(&seed) % TABLE_SIZE));
+
+		if (e) {
+			__atomic_add_fetch(&table.lookups_ok, 1, __ATOMIC_RELAXED);
+			drop(e);
+		}
+	}
+	return NULL;
+}
+
+/* Creates entries and drops its reference right away, so that entries
+ * die while the lookup threads find them. */
+static void *churn_worker(void *p)
+{
+	pthread_barrier_t *start = p;
+	int i;
+
+	pthread_barrier_wait(start);
+	for (i = 0; i < LOOKUPS; i++)
+		drop(insert(i % TABLE_SIZE));
+	return NULL;
+}
+
+static void run_table(bool put_mutex)
+{
+	pthread_barrier_t start;
+	pthread_t threads[N_THREADS];
+	int i;
+
+	use_put_mutex = put_mutex;
+	memset(table.slot, 0, sizeof(table.slot));
+	table.created = table.released = table.lookups_ok = table.dead_handed_out = 0;
+	tu_events_start();
+	pthread_barrier_init(&start, NULL, N_THREADS);
+	pthread_create(&threads[0], NULL, churn_worker, &start);
+	for (i = 1; i < N_THREADS; i++)
+		pthread_create(&threads[i], NULL, lookup_worker, &start);
+	for (i = 0; i < N_THREADS; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&start);
+
+	g_assert_cmpint(table.dead_handed_out, ==, 0);
+	g_assert_cmpint(table.created, ==, LOOKUPS);
+	g_assert_cmpint(table.released, ==, table.created);
+	g_assert_cmpint(table.lookups_ok, >, 0);
+	for (i = 0; i < TABLE_SIZE; i++)
+		g_assert_null(table.slot[i]);
+	g_assert_cmpuint(objlife_live_count(put_mutex ? &entry_mutex_ops : &entry_ops), ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
+static void test_table_get_unless_zero(void)
+{
+	run_table(false);
+}
+
+static void test_table_put_mutex(void)
+{
+	run_table(true);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/threads/release-once-across-threads", test_release_once_across_threads);
+	g_test_add_func("/threads/table/get-unless-zero-never-returns-dying", test_table_get_unless_zero);
+	g_test_add_func("/threads/table/put-mutex-never-returns-dying", test_table_put_mutex);
+	return g_test_run();
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers shared by the GTest programs: a report handler that records
+ * events, a test type that counts its init and release calls, and the one
+ * test-only way to preset a count (writing the private field, which only a
+ * test may do).
+ */
+#ifndef OBJLIFE_TESTUTIL_H
+#define OBJLIFE_TESTUTIL_H
+
+#include <errno.h>
+#include <glib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "objlife.h"
+
+/* GLib is used for GTest only: no other GLib API in the tests. */
+#define TU_UNUSED __attribute__((unused))
+
+/* ---- recorded reports ---------------------------------------------- */
+
+#define TU_MAX_EVENTS 64
+
+struct tu_events {
+	pthread_mutex_t lock;
+	unsigned n;                          /* how many were reported, also past the array */
+	enum objlife_event event[TU_MAX_EVENTS];
+	const struct objlife *obj[TU_MAX_EVENTS];
+	char message[TU_MAX_EVENTS][512];
+};
+
+static TU_UNUSED struct tu_events tu_events = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 }, { { 0 } } };
+
+static TU_UNUSED void tu_record(enum objlife_event event, const struct objlife *obj, const char *message,
+		      void *data)
+{
+	struct tu_events *ev = data;
+
+	pthread_mutex_lock(&ev->lock);
+	if (ev->n < TU_MAX_EVENTS) {
+		ev->event[ev->n] = event;
+		ev->obj[ev->n] = obj;
+		snprintf(ev->message[ev->n], sizeof(ev->message[0]), "%s", message);
+	}
+	ev->n++;
+	pthread_mutex_unlock(&ev->lock);
+}
+
+/* Records every report from now on, forgetting earlier ones. */
+static TU_UNUSED void tu_events_start(void)
+{
+	pthread_mutex_lock(&tu_events.lock);
+	tu_events.n = 0;
+	pthread_mutex_unlock(&tu_events.lock);
+	objlife_set_report_handler(tu_record, &tu_events);
+}
+
+static TU_UNUSED unsigned tu_events_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&tu_events.lock);
+	n = tu_events.n;
+	pthread_mutex_unlock(&tu_events.lock);
+	return n;
+}
+
+/* Asserts exactly one event was reported since tu_events_start(), of the
+ * given kind and for the given object, and returns its text. */
+#define tu_assert_one_event(ev, o) do { \
+		g_assert_cmpuint(tu_events_count(), ==, 1); \
+		g_assert_cmpint(tu_events.event[0], ==, (ev)); \
+		g_assert_true(tu_events.obj[0] == (o)); \
+	} while (0)
+
+/* ---- a counting test type ------------------------------------------ */
+
+struct tu_counts {
+	int inits, releases, allocs, frees;
+};
+
+struct tu_obj {
+	struct objlife ref;
+	struct tu_counts *counts;   /* set by init from its arg */
+	int init_result;            /* what init returns */
+	unsigned char payload[40];
+};
+
+static TU_UNUSED int tu_init(struct objlife *obj, void *arg)
+{
+	struct tu_obj *o = (struct tu_obj *)obj;
+	struct tu_counts *c = arg;
+
+	if (c)
+		c->inits++;
+	o->counts = c;
+	return 0;
+}
+
+static TU_UNUSED void tu_release(struct objlife *obj)
+{
+	struct tu_obj *o = (struct tu_obj *)obj;
+
+	if (o->counts)
+		o->counts->releases++;
+}
+
+static TU_UNUSED const struct objlife_ops tu_ops = {
+	.name = "tu_obj",
+	.init = tu_init,
+	.release = tu_release,
+};
+
+OBJLIFE_DEFINE_REF_FUNCS(tu, struct tu_obj, ref);
+
+static TU_UNUSED struct tu_obj *tu_new(struct tu_counts *counts)
+{
+	struct tu_obj *o = objlife_alloc(struct tu_obj, ref, &tu_ops, counts);
+
+	g_assert_nonnull(o);
+	return o;
+}
+
+/* ---- test-only access to the private count ------------------------- */
+
+static TU_UNUSED void tu_preset_count(struct objlife *obj, uint32_t count)
+{
+	g_assert_nonnull(obj);
+	if (obj)   /* tells the compiler too */
+		__atomic_store_n(&obj->_count, count, __ATOMIC_RELAXED);
+}
+
+#endif /* OBJLIFE_TESTUTIL_H */
