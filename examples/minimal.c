@@ -1,4 +1,3 @@
-/* The README's example: a type with init and release, alloc, get, put. */
 #include <errno.h>
 #include <objlife.h>
 #include <stdio.h>
@@ -6,24 +5,21 @@
 #include <string.h>
 
 struct session {
-	struct objlife ref;            /* first member: objlife_alloc checks */
+	struct objlife ref;                 /* first member: objlife_alloc() checks */
 	char *peer;
 };
 
-static int session_init(struct objlife *obj, void *arg)
+static int session_init(struct objlife *obj, void *peer)
 {
 	struct session *s = (struct session *)obj;
 
-	s->peer = strdup(arg);
-	return s->peer ? 0 : -ENOMEM;  /* on failure: freed, release not called */
+	s->peer = strdup(peer);             /* on failure the core frees s, no release */
+	return s->peer ? 0 : -ENOMEM;
 }
 
 static void session_release(struct objlife *obj)
 {
-	struct session *s = (struct session *)obj;
-
-	printf("release %s\n", s->peer);
-	free(s->peer);                 /* undo init; the core frees s */
+	free(((struct session *)obj)->peer); /* undo init; the core frees s after */
 }
 
 static const struct objlife_ops session_ops = {
@@ -36,9 +32,9 @@ int main(void)
 
 	if (!s)
 		return perror("objlife_alloc"), 1;
-	objlife_get(&s->ref);          /* a second holder */
-	objlife_put(&s->ref);          /* ... lets go */
-	printf("live sessions: %zu\n", objlife_live_count(&session_ops));
-	objlife_put(&s->ref);          /* the last put runs release, then frees */
+	objlife_get(&s->ref);               /* a second holder ... */
+	objlife_put(&s->ref);               /* ... lets go */
+	printf("%s: %zu live\n", s->peer, objlife_live_count(&session_ops));
+	objlife_put(&s->ref);               /* the last put: release, then free */
 	return objlife_live_count(&session_ops) != 0;
 }
