@@ -6,6 +6,8 @@
  */
 #include "testutil.h"
 
+#include <sched.h>
+
 #define N_THREADS 4
 #define N_PAIRS 100000
 
@@ -202,16 +204,28 @@ static void *lookup_worker(void *p)
 	return NULL;
 }
 
-/* Creates entries and drops its reference right away, so that entries
- * die while the lookup threads find them. */
+/* Creates entries and keeps the newest HELD of them alive, dropping the
+ * oldest as it goes: lookups find live entries most of the time, and
+ * entries die (last put here, or in a lookup thread) while others look
+ * them up. */
+#define HELD (TABLE_SIZE - 1)
+
 static void *churn_worker(void *p)
 {
 	pthread_barrier_t *start = p;
+	struct entry *held[HELD] = { 0 };
 	int i;
 
 	pthread_barrier_wait(start);
-	for (i = 0; i < LOOKUPS; i++)
-		drop(insert(i % TABLE_SIZE));
+	for (i = 0; i < LOOKUPS; i++) {
+		if (held[i % HELD])
+			drop(held[i % HELD]);
+		held[i % HELD] = insert(i % TABLE_SIZE);
+		if (i % 64 == 0)
+			sched_yield();   /* let lookups run between generations */
+	}
+	for (i = 0; i < HELD; i++)
+		drop(held[i]);
 	return NULL;
 }
 
