@@ -186,6 +186,10 @@ static struct entry *insert(int key)
 	return e;
 }
 
+static int churn_done;
+
+/* Looks entries up for as long as the churn thread runs them through the
+ * table, and at least LOOKUPS times. */
 static void *lookup_worker(void *p)
 {
 	pthread_barrier_t *start = p;
@@ -193,7 +197,7 @@ static void *lookup_worker(void *p)
 	int i;
 
 	pthread_barrier_wait(start);
-	for (i = 0; i < LOOKUPS; i++) {
+	for (i = 0; i < LOOKUPS || !__atomic_load_n(&churn_done, __ATOMIC_ACQUIRE); i++) {
 		struct entry *e = lookup((int)(rand_r(&seed) % TABLE_SIZE));
 
 		if (e) {
@@ -226,6 +230,7 @@ static void *churn_worker(void *p)
 	}
 	for (i = 0; i < HELD; i++)
 		drop(held[i]);
+	__atomic_store_n(&churn_done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -236,6 +241,7 @@ static void run_table(bool put_mutex)
 	int i;
 
 	use_put_mutex = put_mutex;
+	churn_done = 0;
 	memset(table.slot, 0, sizeof(table.slot));
 	table.created = table.released = table.lookups_ok = table.dead_handed_out = 0;
 	tu_events_start();
