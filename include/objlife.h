@@ -404,8 +404,8 @@ static inline bool objlife__get_unless_zero_inline(struct objlife *obj)
  * it does. The value is named _T inside @free, as in the kernel. */
 #define OBJLIFE__FREE_FN(name) objlife__free_##name
 #define OBJLIFE__DEFINE_FREE_FN(name, type, free) \
-	OBJLIFE__UNUSED static inline void OBJLIFE__FREE_FN(name)(void *p) \
-	{ type _T = *(type *)p; free; }
+	OBJLIFE__UNUSED static inline void OBJLIFE__FREE_FN(name)(void *objlife__p) \
+	{ OBJLIFE__UNUSED type _T = *(type *)objlife__p; free; }
 
 /**
  * OBJLIFE_DEFINE_REF_FUNCS(prefix, TYPE, MEMBER); - typed get/put helpers.

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * objlife/cleanup.h - scope-based cleanup and lock guards (GCC and Clang).
+ *
+ * The compiler runs the unwind: a variable marked objlife_auto(name) is
+ * freed by the free class `name` when it goes out of scope, however the
+ * scope is left (end of block, return, break, continue); a guard holds a
+ * lock from its definition to the end of its scope. An init that acquires
+ * six resources needs no goto and no unwind labels. The spellings are the
+ * Linux kernel's (include/linux/cleanup.h), with an objlife_ prefix; define
+ * OBJLIFE_SHORT_NAMES before the include for the kernel's own names.
+ *
+ * Rules of use
+ *
+ *  1. Cleanups run in the reverse order of the DEFINITIONS of their
+ *     variables, not of the assignments. The last variable defined is the
+ *     first one freed.
+ *
+ *  2. Define and assign in one statement, after the guard that the cleanup
+ *     depends on. A variable defined `= NULL` at the top of the function and
+ *     assigned later is freed in the order of its definition, which is
+ *     rarely the order you need. Here the cleanup of `it` must hold
+ *     list_lock:
+ *
+ *       Wrong: `it` was defined before the guard, so it is freed AFTER the
+ *       unlock, and item_remove() touches the list without the lock:
+ *
+ *         struct item *it objlife_auto(item_remove) = NULL;
+ *         objlife_guard(mutex)(&list_lock);
+ *         it = item_add(list);
+ *         if (!item_ready(it))
+ *                 return -EAGAIN;        // unlock, then item_remove(it)
+ *
+ *       Right: defined and assigned after the guard, so it is freed first,
+ *       with the lock still held:
+ *
+ *         objlife_guard(mutex)(&list_lock);
+ *         struct item *it objlife_auto(item_remove) = item_add(list);
+ *         if (!item_ready(it))
+ *                 return -EAGAIN;        // item_remove(it), then unlock
+ *
+ *     And never leave a cleanup variable uninitialised: its cleanup would
+ *     run on whatever the stack held. Definitions therefore sit in the
+ *     middle of blocks: drop -Wdeclaration-after-statement for such code,
+ *     as the kernel did.
+ *
+ *  3. Never mix goto and these helpers in one function. A goto that jumps
+ *     forward over a cleanup variable's definition is refused by Clang, but
+ *     GCC accepts it and then runs the cleanup on an uninitialised value.
+ *     Convert the whole function, or none of it.
+ *
+ *  4. objlife_scoped_guard() and objlife_scoped_cond_guard() are a loop
+ *     that runs once: `break` and `continue` in their body leave the
+ *     guard's scope (the lock is released) and go on after it; they never
+ *     reach an enclosing loop. To leave that loop, set a flag and test it
+ *     after the guarded block, or hold the lock with objlife_guard() in a
+ *     plain block instead.
+ *
+ *  5. Hand ownership out with objlife_steal() (or objlife_return_ptr(),
+ *     objlife_retain_and_null()): it leaves NULL behind, and free classes
+ *     test for NULL, so nothing is freed. Conditional guards (trylock) are
+ *     for objlife_scoped_guard() and objlife_scoped_cond_guard(), which
+ *     tell you whether the lock was taken; objlife_guard() cannot.
+ *
+ *  6. Cleanups do not run on longjmp(), exit() or abort(): only when the
+ *     scope is left by the language's own control flow.
+ *
+ * Free, exit, lock and unlock expressions name the value _T, as in the
+ * kernel. A conditional guard's lock expression counts as acquired when it
+ * is true; with the optional cond argument its int result is named _RET and
+ * cond decides. The prefixed OBJLIFE_DEFINE_* macros are written with a
+ * trailing semicolon; the kernel spellings, as in the kernel, without one.
+ * Everything the DEFINE macros generate is marked unused, so defining a
+ * class you do not use costs nothing and warns about nothing.
+ *
+ * The header needs GCC or Clang; it is clean in their GNU and strict ISO C
+ * modes, and also compiles as C++, for C headers that define classes (C++
+ * code proper has destructors). Names that start with objlife__ /
+ * OBJLIFE__ are internal and may change.
+ */
+#ifndef OBJLIFE_CLEANUP_H
+#define OBJLIFE_CLEANUP_H
+
+#include <objlife.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* The whole header is the cleanup attribute; without it nothing here can
+ * work. OBJLIFE__TEST_NO_CLEANUP is for the test of this message only. */
+#if defined(OBJLIFE__TEST_NO_CLEANUP)
+# define OBJLIFE__NO_CLEANUP 1
+#elif defined(__has_attribute)
+# if !__has_attribute(cleanup)
+#  define OBJLIFE__NO_CLEANUP 1
+# endif
+#elif !defined(__GNUC__) || __GNUC__ < 4
+# define OBJLIFE__NO_CLEANUP 1
+#endif
+#ifdef OBJLIFE__NO_CLEANUP
+# error "<objlife/cleanup.h> needs a compiler with __attribute__((cleanup)) (GCC or Clang). The core API of <objlife.h> works without it: objlife_alloc, objlife_get, objlife_put, objlife_put_mutex, objlife_get_unless_zero and OBJLIFE_DEFINE_REF_FUNCS (call prefix_put yourself)."
+#endif
+
+/* Two levels, so that __COUNTER__ is expanded before it is pasted. */
+#define OBJLIFE__PASTE2(a, b) a##b
+#define OBJLIFE__PASTE(a, b) OBJLIFE__PASTE2(a, b)
+/* A name of its own for each use: nested guards then neither shadow each
+ * other (-Wshadow) nor define the same label twice. */
+#define OBJLIFE__UNIQUE(prefix) OBJLIFE__PASTE(prefix, __COUNTER__)
+
+/* ISO C forbids a stray ';' at file scope (-pedantic says so), so every
+ * prefixed DEFINE macro ends with a declaration that the caller's ';'
+ * completes: a typedef no one uses, named after what it ends. */
+#define OBJLIFE__TAKE_SEMICOLON(kind, name) \
+	typedef int objlife__##kind##_##name##_semicolon
+
+/* --------------------------------------------------------------------- */
+/* Ownership: free classes                                               */
+/* --------------------------------------------------------------------- */
+
+/**
+ * OBJLIFE_DEFINE_FREE(name, type, free); - define the free class @name.
+ *
+ * @free is a statement run with the variable's value as `type _T` when a
+ * variable marked objlife_auto(name) goes out of scope. Test _T for NULL
+ * in it (`if (_T) thing_free(_T)`): after objlife_steal() the variable is
+ * NULL, and the test is what lets the compiler drop the call entirely.
+ * The generated function is static inline and marked unused.
+ * Kernel spelling: DEFINE_FREE(name, type, free), without the semicolon.
+ */
+#define OBJLIFE_DEFINE_FREE(name, type, free_stmt) \
+	OBJLIFE__DEFINE_FREE_FN(name, type, free_stmt) \
+	OBJLIFE__TAKE_SEMICOLON(free, name)
+
+/**
+ * objlife_auto(name) - variable attribute: free the variable with the free
+ * class @name at the end of its scope.
+ *
+ *   char *buf objlife_auto(free) = malloc(n);
+ *   struct session *s objlife_auto(session_put) = session_new(...);
+ *
+ * The variable owns its value until objlife_steal() takes it out. Always
+ * initialise it in the same statement (rule 2). It is marked unused: one
+ * that only holds a value for the scope is not a mistake, and GCC and
+ * Clang then agree.
+ * Kernel spelling: __free(name).
+ */
+#define objlife_auto(name) OBJLIFE__UNUSED __attribute__((cleanup(OBJLIFE__FREE_FN(name))))
+
+/* Returns its argument, but the caller must use the result: the attribute
+ * cannot sit on a macro, so objlife_steal() passes through this function.
+ * GCC warns even through the casts; Clang does not see through them. */
+OBJLIFE__UNUSED OBJLIFE__WARN_UNUSED static inline const volatile void *
+objlife__steal_result_must_be_used(const volatile void *p)
+{
+	return p;
+}
+
+/* The value of the lvalue p, which is set to NULL: evaluated once. */
+#define objlife__get_and_null(p) __extension__ ({ \
+		__typeof__(p) *objlife__pp = &(p); \
+		__typeof__(p) objlife__val = *objlife__pp; \
+		*objlife__pp = NULL; \
+		objlife__val; \
+	})
+
+/**
+ * objlife_steal(p) - take the value out of the cleanup variable @p.
+ *
+ * Returns @p's value, now owned by the caller, and leaves NULL in @p, so
+ * its cleanup frees nothing. With GCC, ignoring the result is a warning
+ * (it would leak). Kernel spelling: no_free_ptr(p).
+ */
+#define objlife_steal(p) \
+	((__typeof__(p))(uintptr_t)objlife__steal_result_must_be_used(objlife__get_and_null(p)))
+
+/**
+ * objlife_return_ptr(p) - `return objlife_steal(p)`: hand @p to the caller.
+ * Kernel spelling: return_ptr(p).
+ */
+#define objlife_return_ptr(p) return objlife_steal(p)
+
+/**
+ * objlife_retain_and_null(p) - keep @p's value alive but stop its cleanup.
+ *
+ * For when ownership has already moved somewhere the compiler cannot see
+ * (the pointer was stored in a table, a registration call took it): sets
+ * @p to NULL and discards the value. Kernel spelling: retain_and_null_ptr(p).
+ */
+#define objlife_retain_and_null(p) ((void)objlife__get_and_null(p))
+
+/* --------------------------------------------------------------------- */
+/* Classes: a constructor and a destructor for one variable              */
+/* --------------------------------------------------------------------- */
+
+#define OBJLIFE__DEFINE_CLASS(name, type, exit, init, ...) \
+	typedef type objlife__class_##name##_t; \
+	OBJLIFE__UNUSED static inline void \
+	objlife__class_##name##_dtor(type *objlife__p) \
+	{ OBJLIFE__UNUSED type _T = *objlife__p; exit; } \
+	OBJLIFE__UNUSED static inline type \
+	objlife__class_##name##_ctor(__VA_ARGS__) \
+	{ type objlife__t = init; return objlife__t; }
+
+/**
+ * OBJLIFE_DEFINE_CLASS(name, type, exit, init, args...); - define a class.
+ *
+ * OBJLIFE_CLASS(name, var)(values) defines `type var`, initialised with the
+ * expression @init, in which the parameters @args (a parameter list, `void`
+ * for none) hold @values. When var goes out of scope, the statement @exit
+ * runs with var's value named _T. Everything generated is static inline and
+ * marked unused. Kernel spelling: DEFINE_CLASS(...), without the semicolon.
+ *
+ *   OBJLIFE_DEFINE_CLASS(fd, int, if (_T >= 0) close(_T),
+ *                        open(path, flags), const char *path, int flags);
+ *   OBJLIFE_CLASS(fd, cfg)("/etc/app.conf", O_RDONLY);
+ */
+#define OBJLIFE_DEFINE_CLASS(name, type, exit, init, ...) \
+	OBJLIFE__DEFINE_CLASS(name, type, exit, init, __VA_ARGS__) \
+	OBJLIFE__TAKE_SEMICOLON(class, name)
+
+/**
+ * OBJLIFE_CLASS(name, var)(args) - define var of class @name, constructed
+ * from @args, destroyed at the end of its scope. Kernel spelling: CLASS.
+ */
+#define OBJLIFE_CLASS(name, var) \
+	objlife__class_##name##_t var OBJLIFE__UNUSED \
+	__attribute__((cleanup(objlife__class_##name##_dtor))) = \
+	objlife__class_##name##_ctor
+
+/* --------------------------------------------------------------------- */
+/* Guards: a class that holds a lock                                     */
+/* --------------------------------------------------------------------- */
+
+/* A guard is a class whose value is the lock pointer, NULL when a
+ * conditional lock was not taken; _ptr reads it back for the scoped forms.
+ * _is_cond is an enum constant, so that objlife_scoped_cond_guard() can
+ * refuse an unconditional guard at compile time, at any optimisation level,
+ * and so that objlife_scoped_guard()'s loop condition is a constant true
+ * for unconditional guards. The uintptr_t cast accepts qualified pointer
+ * types without -Wcast-qual noise. */
+#define OBJLIFE__DEFINE_GUARD(name, type, lock, unlock) \
+	enum { objlife__class_##name##_is_cond = 0 }; \
+	typedef type objlife__class_##name##_t; \
+	OBJLIFE__UNUSED static inline void \
+	objlife__class_##name##_dtor(type *objlife__p) \
+	{ type _T = *objlife__p; if (_T) { unlock; } } \
+	OBJLIFE__UNUSED static inline type \
+	objlife__class_##name##_ctor(type _T) \
+	{ lock; return _T; } \
+	OBJLIFE__UNUSED static inline void * \
+	objlife__class_##name##_ptr(type *objlife__p) \
+	{ return (void *)(uintptr_t)*objlife__p; }
+
+/**
+ * OBJLIFE_DEFINE_GUARD(name, type, lock, unlock); - define the guard @name.
+ *
+ * @type is a pointer type; @lock and @unlock are statements with the
+ * pointer named _T. The guard's constructor runs @lock and keeps _T; its
+ * destructor runs @unlock unless _T is NULL. Everything generated is static
+ * inline and marked unused. Kernel spelling: DEFINE_GUARD(...), without the
+ * semicolon.
+ *
+ *   OBJLIFE_DEFINE_GUARD(mutex, pthread_mutex_t *,
+ *                        pthread_mutex_lock(_T), pthread_mutex_unlock(_T));
+ */
+#define OBJLIFE_DEFINE_GUARD(name, type, lock, unlock) \
+	OBJLIFE__DEFINE_GUARD(name, type, lock, unlock) \
+	OBJLIFE__TAKE_SEMICOLON(guard, name)
+
+/* The conditional variant name##ext of the guard @name: same type and
+ * unlock; the constructor keeps _T only when @cond says @lock succeeded,
+ * and NULL otherwise, so that nothing is unlocked. */
+#define OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock, cond) \
+	enum { objlife__class_##name##ext##_is_cond = 1 }; \
+	typedef objlife__class_##name##_t objlife__class_##name##ext##_t; \
+	OBJLIFE__UNUSED static inline void \
+	objlife__class_##name##ext##_dtor(objlife__class_##name##_t *objlife__p) \
+	{ objlife__class_##name##_dtor(objlife__p); } \
+	OBJLIFE__UNUSED static inline objlife__class_##name##_t \
+	objlife__class_##name##ext##_ctor(objlife__class_##name##_t _T) \
+	{ OBJLIFE__UNUSED int _RET = (lock); return (cond) ? _T : NULL; } \
+	OBJLIFE__UNUSED static inline void * \
+	objlife__class_##name##ext##_ptr(objlife__class_##name##_t *objlife__p) \
+	{ return objlife__class_##name##_ptr(objlife__p); }
+#define OBJLIFE__DEFINE_GUARD_COND_3(name, ext, lock) \
+	OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock, _RET)
+/* Picks the _3 or _4 form by counting arguments; the two spare `~` keep
+ * the `...` non-empty, which C before C2x requires. */
+#define OBJLIFE__ARG5(a1, a2, a3, a4, a5, ...) a5
+#define OBJLIFE__DEFINE_GUARD_COND(...) \
+	OBJLIFE__ARG5(__VA_ARGS__, OBJLIFE__DEFINE_GUARD_COND_4, \
+		      OBJLIFE__DEFINE_GUARD_COND_3, ~, ~)(__VA_ARGS__)
+
+/**
+ * OBJLIFE_DEFINE_GUARD_COND(name, ext, lock[, cond]); - define the
+ * conditional guard name##ext on top of the guard @name.
+ *
+ * Its acquire can fail. Without @cond, the int value of the expression
+ * @lock is true when the lock was taken. With @cond, that value is named
+ * _RET and @cond is true when the lock was taken (`_RET == 0` for the
+ * pthread trylock functions). When it was not, the guard holds NULL and
+ * unlocks nothing. Kernel spelling: DEFINE_GUARD_COND(...), without the
+ * semicolon.
+ *
+ *   OBJLIFE_DEFINE_GUARD_COND(mutex, _try, pthread_mutex_trylock(_T), _RET == 0);
+ *   objlife_scoped_guard(mutex_try, &lock) { ... }
+ */
+#define OBJLIFE_DEFINE_GUARD_COND(name, ext, ...) \
+	OBJLIFE__DEFINE_GUARD_COND(name, ext, __VA_ARGS__) \
+	OBJLIFE__TAKE_SEMICOLON(guard, name##ext)
+
+/**
+ * objlife_guard(name)(args) - hold the guard @name from here to the end of
+ * the enclosing scope: `objlife_guard(mutex)(&lock);`. The variable is
+ * anonymous; for a conditional guard use the scoped forms, which tell
+ * whether the lock was taken. Kernel spelling: guard(name)(args).
+ */
+#define objlife_guard(name) OBJLIFE_CLASS(name, OBJLIFE__UNIQUE(objlife__guard_))
+
+/* A for loop that runs its body at most once, with the guard defined in
+ * the loop's init so that its scope is exactly the body:
+ *  - the condition is true while the lock is held; `!is_cond ||` makes it
+ *    a constant true for unconditional guards, so the compiler knows the
+ *    body runs (no false -Wmaybe-uninitialized, no -Wreturn-type when the
+ *    body returns);
+ *  - the body is the `else` of an `if (0)` that hides a label holding
+ *    `break`, and the loop's increment jumps there: reaching the end of the
+ *    body, or `continue`, leaves the loop, as `break` does. */
+#define OBJLIFE__SCOPED_GUARD(name, scope, label, ...) \
+	for (OBJLIFE_CLASS(name, scope)(__VA_ARGS__); \
+	     !objlife__class_##name##_is_cond || objlife__class_##name##_ptr(&scope); \
+	     __extension__ ({ goto label; })) \
+		if (0) { \
+label: \
+			break; \
+		} else
+
+/**
+ * objlife_scoped_guard(name, args...) { body } - run body once with the
+ * guard @name held; the lock is released when body is left by any path.
+ *
+ * For a conditional guard whose acquire failed, body is skipped. `break`
+ * and `continue` in body leave body (rule 4). The compiler knows that the
+ * body of an unconditional guard runs, so a function may end with a scoped
+ * guard whose body returns; GCC sees it only when optimising (at -O0 the
+ * cleanup's unwinding hides it and -Wreturn-type complains). Kernel
+ * spelling: scoped_guard(name, args...).
+ */
+#define objlife_scoped_guard(name, ...) \
+	OBJLIFE__SCOPED_GUARD(name, OBJLIFE__UNIQUE(objlife__scope_), \
+			      OBJLIFE__UNIQUE(objlife__label_), __VA_ARGS__)
+
+/* Fails to compile, naming the mistake, unless the guard is conditional:
+ * in C through a bit-field of negative width (C99 has no static assertion
+ * in statement position), in C++ through static_assert. */
+#ifdef __cplusplus
+# define OBJLIFE__REQUIRE_COND_GUARD(name) \
+	static_assert(objlife__class_##name##_is_cond, \
+		      "objlife_scoped_cond_guard_needs_a_conditional_guard")
+#else
+# define OBJLIFE__REQUIRE_COND_GUARD(name) \
+	(void)sizeof(struct { \
+		int objlife_scoped_cond_guard_needs_a_conditional_guard \
+			: objlife__class_##name##_is_cond ? 1 : -1; })
+#endif
+
+/* The same loop, but a failed acquire runs @fail and then leaves. */
+#define OBJLIFE__SCOPED_COND_GUARD(name, fail, scope, label, ...) \
+	for (OBJLIFE_CLASS(name, scope)(__VA_ARGS__); 1; __extension__ ({ goto label; })) \
+		if (!objlife__class_##name##_ptr(&scope)) { \
+			OBJLIFE__REQUIRE_COND_GUARD(name); \
+			fail; \
+label: \
+			break; \
+		} else
+
+/**
+ * objlife_scoped_cond_guard(name, fail, args...) { body } - like
+ * objlife_scoped_guard(), but when the acquire fails, the statement @fail
+ * runs instead of body (`return -EBUSY`, `ret = -EBUSY`, `break`).
+ *
+ * Only for conditional guards: with an unconditional one it fails to
+ * compile. Kernel spelling: scoped_cond_guard(name, fail, args...).
+ */
+#define objlife_scoped_cond_guard(name, fail, ...) \
+	OBJLIFE__SCOPED_COND_GUARD(name, fail, OBJLIFE__UNIQUE(objlife__scope_), \
+				   OBJLIFE__UNIQUE(objlife__label_), __VA_ARGS__)
+
+/* --------------------------------------------------------------------- */
+/* Ready-made free classes and guards                                    */
+/* --------------------------------------------------------------------- */
+
+/** The free class `free`: libc's free(). `char *s objlife_auto(free) = strdup(x);` */
+OBJLIFE_DEFINE_FREE(free, void *, if (_T) free(_T));
+
+/** The free class `objlife_put`: drops one reference on a struct objlife *.
+ *  For your own types, OBJLIFE_DEFINE_REF_FUNCS() defines prefix_put. */
+OBJLIFE_DEFINE_FREE(objlife_put, struct objlife *, if (_T) objlife_put(_T));
+
+/** The guard `objlife_ref`: holds one more reference on a struct objlife *
+ *  for the scope, so the object outlives it even if others drop theirs.
+ *  `objlife_guard(objlife_ref)(&s->ref);` */
+OBJLIFE_DEFINE_GUARD(objlife_ref, struct objlife *, objlife_get(_T), objlife_put(_T));
+
+/** The guard `mutex`: pthread_mutex_lock() / pthread_mutex_unlock() on a
+ *  pthread_mutex_t *. The conditional guard `mutex_try` takes the lock only
+ *  if pthread_mutex_trylock() returns 0. The lock's errors, which only
+ *  error-checking and robust mutexes report, are not looked at: guard
+ *  those with a conditional guard of your own. */
+OBJLIFE_DEFINE_GUARD(mutex, pthread_mutex_t *,
+		     (void)pthread_mutex_lock(_T), (void)pthread_mutex_unlock(_T));
+OBJLIFE_DEFINE_GUARD_COND(mutex, _try, pthread_mutex_trylock(_T), _RET == 0);
+
+/* Read-write locks and spinlocks are declared by <pthread.h> only in a
+ * POSIX compilation environment: strict ISO modes (-std=c11) hide them
+ * unless _POSIX_C_SOURCE says otherwise, and some systems lack spinlocks. */
+#if !defined(__STRICT_ANSI__) || defined(_GNU_SOURCE) || \
+	(defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L) || \
+	(defined(_XOPEN_SOURCE) && _XOPEN_SOURCE >= 600)
+# define OBJLIFE__POSIX_2001 1
+#endif
+
+#if defined(OBJLIFE__POSIX_2001) && defined(_POSIX_READER_WRITER_LOCKS) && \
+	_POSIX_READER_WRITER_LOCKS > 0
+/** The guards `rwlock_read` and `rwlock_write`: pthread_rwlock_rdlock() or
+ *  pthread_rwlock_wrlock(), then pthread_rwlock_unlock(), on a
+ *  pthread_rwlock_t *. Defined where <pthread.h> declares them. */
+OBJLIFE_DEFINE_GUARD(rwlock_read, pthread_rwlock_t *,
+		     (void)pthread_rwlock_rdlock(_T), (void)pthread_rwlock_unlock(_T));
+OBJLIFE_DEFINE_GUARD(rwlock_write, pthread_rwlock_t *,
+		     (void)pthread_rwlock_wrlock(_T), (void)pthread_rwlock_unlock(_T));
+#endif
+
+#if defined(OBJLIFE__POSIX_2001) && defined(_POSIX_SPIN_LOCKS) && _POSIX_SPIN_LOCKS > 0
+/** The guard `spinlock`: pthread_spin_lock() / pthread_spin_unlock() on a
+ *  pthread_spinlock_t *. Defined where the system has POSIX spinlocks. */
+OBJLIFE_DEFINE_GUARD(spinlock, pthread_spinlock_t *,
+		     (void)pthread_spin_lock(_T), (void)pthread_spin_unlock(_T));
+#endif
+
+/* --------------------------------------------------------------------- */
+/* The kernel's spellings                                                */
+/* --------------------------------------------------------------------- */
+
+/* Only on request: these names are short and common, and a program that
+ * defines its own `guard` or `CLASS` must not break by including us. The
+ * DEFINE forms end with a function definition, so that they are written
+ * without a semicolon, as kernel code writes them. */
+#ifdef OBJLIFE_SHORT_NAMES
+# define DEFINE_FREE(name, type, free_stmt) OBJLIFE__DEFINE_FREE_FN(name, type, free_stmt)
+# define __free(name)                   objlife_auto(name)
+# define no_free_ptr(p)                 objlife_steal(p)
+# define return_ptr(p)                  objlife_return_ptr(p)
+# define retain_and_null_ptr(p)         objlife_retain_and_null(p)
+# define DEFINE_CLASS(name, type, exit, init, ...) \
+	OBJLIFE__DEFINE_CLASS(name, type, exit, init, __VA_ARGS__)
+# define CLASS(name, var)               OBJLIFE_CLASS(name, var)
+# define DEFINE_GUARD(name, type, lock, unlock) \
+	OBJLIFE__DEFINE_GUARD(name, type, lock, unlock)
+# define DEFINE_GUARD_COND(...)         OBJLIFE__DEFINE_GUARD_COND(__VA_ARGS__)
+# define guard(name)                    objlife_guard(name)
+# define scoped_guard(name, ...)        objlife_scoped_guard(name, __VA_ARGS__)
+# define scoped_cond_guard(name, fail, ...) \
+	objlife_scoped_cond_guard(name, fail, __VA_ARGS__)
+#endif
+
+#endif /* OBJLIFE_CLEANUP_H */
