@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Safe references to libobjlife objects.
+//!
+//! [`Ref<T>`] owns one reference to a `T` whose first field is a [`Header`]
+//! (the C library's `struct objlife`): `Clone` takes a reference
+//! (`objlife_get`), `Drop` drops one (`objlife_put`), `Deref` reaches the
+//! `T`. The last drop runs the type's release exactly once, whichever
+//! thread or language makes it.
+//!
+//! Types defined in Rust implement [`Type`]: `init` builds the value and
+//! returns `Result`, so a failed init leaves nothing behind (the library
+//! frees the memory, and neither release nor `Drop` runs), and
+//! [`Ref::new`] returns the errno as an [`Error`]:
+//!
+//! ```
+//! use objlife::{Error, Header, Object, Ref, Type};
+//!
+//! #[repr(C)]
+//! struct Session { header: Header, peer: String }
+//! unsafe impl Object for Session {}   // repr(C), Header first
+//!
+//! impl Type for Session {
+//!     const NAME: &'static str = "session";
+//!     type Args = &'static str;
+//!     fn init(peer: &'static str) -> Result<Self, Error> {
+//!         Ok(Session { header: Header::new(), peer: peer.to_string() })
+//!     }
+//! }
+//!
+//! let s = Ref::<Session>::new("10.0.0.7")?;
+//! let t = s.clone();                        // objlife_get
+//! assert_eq!((Ref::refcount(&t), t.peer.as_str()), (2, "10.0.0.7"));
+//! drop(s);
+//! drop(t);                                  // the last put: release, then free
+//! assert_eq!(objlife::live_count::<Session>(), 0);
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! Objects made in C cross over with [`Ref::from_raw`] (takes over the
+//! caller's reference) or [`Ref::retain`] (takes a new one), and go back
+//! with [`Ref::into_raw`]. Like `Arc`, a `Ref<T>` is `Send` and `Sync`
+//! only when `T` is both: a clone dropped on another thread may run
+//! release there, and every clone reads the same `T`.
+//!
+//! Panics do not cross the C library: a panic in `init` is carried over
+//! and resumed by `Ref::new`; a panic in `release` (or in `T`'s `Drop`) is
+//! resumed by the `Ref` drop that ran it, and aborts the process when the
+//! last put came from C, where nothing could catch it.
+
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+use std::any::{Any, TypeId};
+use std::cell::{Cell, RefCell, UnsafeCell};
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::mem::{self, ManuallyDrop};
+use std::ops::Deref;
+use std::os::raw::{c_int, c_void};
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr::{self, NonNull};
+use std::sync::RwLock;
+
+pub mod sys;
+
+// ---------------------------------------------------------------------------
+// The header and the traits that describe an object
+// ---------------------------------------------------------------------------
+
+/// The objlife header (`struct objlife`), to embed as the first field of a
+/// `#[repr(C)]` struct. Its fields are the library's; a `Header` outside a
+/// live object is inert.
+#[repr(transparent)]
+pub struct Header(UnsafeCell<sys::objlife>);
+
+// The library changes the count atomically and the rest only before the
+// object is shared: a header may be read from, and sent to, any thread.
+unsafe impl Send for Header {}
+unsafe impl Sync for Header {}
+
+impl Header {
+    /// The value for the header field of what [`Type::init`] returns. It is
+    /// a placeholder: the object keeps the header the library set up.
+    pub const fn new() -> Header {
+        Header(UnsafeCell::new(sys::objlife::zeroed()))
+    }
+}
+
+impl Default for Header {
+    fn default() -> Header {
+        Header::new()
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Header { .. }")
+    }
+}
+
+/// Marks a struct that starts with the objlife header, so that a pointer
+/// to it is a pointer to its `struct objlife`.
+///
+/// # Safety
+///
+/// The implementor must be `#[repr(C)]` (or `#[repr(transparent)]` over
+/// such a type) with a [`Header`] (or a `sys::objlife`) as its first
+/// field, and its objects must be allocated by libobjlife.
+pub unsafe trait Object {}
+
+// A bare header: for objects of a C type whose layout Rust need not know.
+unsafe impl Object for Header {}
+
+/// A type of object defined in Rust.
+///
+/// `init` runs inside the library's allocation, on the new object with a
+/// count of 1, and builds its value; if it returns `Err`, the library frees
+/// the memory and nothing else runs: no `release`, no `Drop`. On the last
+/// put, `release` runs exactly once, then the value is dropped, then the
+/// library frees the memory.
+pub trait Type: Object + Sized + 'static {
+    /// The type's name in the library's reports (no NUL byte).
+    const NAME: &'static str;
+    /// What [`Ref::new`] passes to `init`.
+    type Args;
+    /// Builds the object. Put [`Header::new()`] in the header field: it is
+    /// a placeholder, the object keeps the library's header. An `Err`
+    /// becomes `Ref::new`'s error.
+    fn init(args: Self::Args) -> Result<Self, Error>;
+    /// Undoes what `init` did that `Drop` does not; the default does
+    /// nothing. Runs once, on whichever thread drops the last reference;
+    /// the fields are dropped right after.
+    fn release(&mut self) {}
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/// An errno: why the library refused to allocate (`ENOMEM`, `EINVAL`), or
+/// what a failing [`Type::init`] returned.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Error {
+    errno: i32,
+}
+
+impl Error {
+    /// An error with this (positive) errno value. The library turns 0 and
+    /// negative values returned by an init into `EINVAL`.
+    pub fn from_errno(errno: i32) -> Error {
+        Error { errno }
+    }
+
+    /// The errno value.
+    pub fn errno(&self) -> i32 {
+        self.errno
+    }
+
+    // What init returns to the C library: -errno, or a positive value,
+    // which the library takes as a bug and reports as EINVAL.
+    fn init_return(self) -> c_int {
+        if self.errno > 0 {
+            -self.errno
+        } else {
+            1
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("errno", &self.errno)
+            .field("message", &io::Error::from_raw_os_error(self.errno).to_string())
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&io::Error::from_raw_os_error(self.errno), f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        io::Error::from_raw_os_error(e.errno)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One ops table per Rust type
+// ---------------------------------------------------------------------------
+
+// Rust has no generic statics: each Type's ops table is made on first use
+// and never freed (the C library reads it until its last object is gone,
+// and live counts are per ops address).
+struct Ops(sys::objlife_ops);
+
+// Read-only after construction: a name and function pointers.
+unsafe impl Send for Ops {}
+unsafe impl Sync for Ops {}
+
+static TYPES: RwLock<Option<HashMap<TypeId, &'static Ops>>> = RwLock::new(None);
+
+fn registered_ops<T: Type>() -> Option<&'static Ops> {
+    let types = TYPES.read().unwrap_or_else(|e| e.into_inner());
+    types.as_ref().and_then(|map| map.get(&TypeId::of::<T>()).copied())
+}
+
+fn ops_of_type<T: Type>() -> &'static Ops {
+    if let Some(ops) = registered_ops::<T>() {
+        return ops;
+    }
+    let mut types = TYPES.write().unwrap_or_else(|e| e.into_inner());
+    let map = types.get_or_insert_with(HashMap::new);
+    let ops: &'static Ops = map.entry(TypeId::of::<T>()).or_insert_with(|| {
+        let name = CString::new(T::NAME).expect("objlife::Type::NAME must not contain a NUL byte");
+        Box::leak(Box::new(Ops(sys::objlife_ops {
+            name: Box::leak(name.into_boxed_c_str()).as_ptr(),
+            init: Some(init_trampoline::<T>),
+            release: Some(release_trampoline::<T>),
+            alloc: None,
+            free: None,
+        })))
+    });
+    ops
+}
+
+// ---------------------------------------------------------------------------
+// init and release, called by the C library
+// ---------------------------------------------------------------------------
+
+// Ref::new's arguments on the way into init, and init's panic on the way out.
+struct InitCall<T: Type> {
+    args: Option<T::Args>,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+unsafe extern "C" fn init_trampoline<T: Type>(obj: *mut sys::objlife, arg: *mut c_void) -> c_int {
+    // Only Ref::new allocates with this ops table, and passes an InitCall.
+    let call = match unsafe { (arg as *mut InitCall<T>).as_mut() } {
+        Some(call) => call,
+        None => return 1,
+    };
+    let args = match call.args.take() {
+        Some(args) => args,
+        None => return 1,
+    };
+    match panic::catch_unwind(AssertUnwindSafe(move || T::init(args))) {
+        Ok(Ok(value)) => {
+            unsafe { move_in_after_header(obj as *mut T, value) };
+            0
+        }
+        Ok(Err(e)) => e.init_return(),
+        Err(payload) => {
+            call.panic = Some(payload);
+            1
+        }
+    }
+}
+
+// Moves @value into the object, all but its header: the object's header is
+// the library's and is never written, the value's is a placeholder and is
+// forgotten (a Header has no Drop).
+unsafe fn move_in_after_header<T>(dst: *mut T, value: T) {
+    let value = ManuallyDrop::new(value);
+    let skip = mem::size_of::<Header>();
+    let src = &*value as *const T as *const u8;
+    unsafe { ptr::copy_nonoverlapping(src.add(skip), (dst as *mut u8).add(skip), mem::size_of::<T>() - skip) };
+}
+
+unsafe extern "C" fn release_trampoline<T: Type>(obj: *mut sys::objlife) {
+    struct DropInPlace<T>(*mut T);
+    impl<T> Drop for DropInPlace<T> {
+        fn drop(&mut self) {
+            // Also when release panicked: the fields go either way.
+            unsafe { ptr::drop_in_place(self.0) }
+        }
+    }
+
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let this = DropInPlace(obj as *mut T);
+        // The count is zero: nobody else can reach the object.
+        unsafe { (*this.0).release() };
+    }));
+    if let Err(payload) = result {
+        release_panicked(payload, T::NAME);
+    }
+}
+
+thread_local! {
+    // Whether this thread is inside a put made by Rust code (a Ref drop),
+    // which can resume a panic from release; and that panic.
+    static IN_RUST_PUT: Cell<bool> = const { Cell::new(false) };
+    static RELEASE_PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
+}
+
+fn release_panicked(payload: Box<dyn Any + Send>, name: &str) {
+    if IN_RUST_PUT.try_with(|p| p.get()).unwrap_or(false) {
+        let _ = RELEASE_PANIC.try_with(|slot| *slot.borrow_mut() = Some(payload));
+    } else {
+        eprintln!(
+            "objlife: release of a {} panicked on a put made outside Rust, where the panic cannot go; aborting",
+            name
+        );
+        std::process::abort();
+    }
+}
+
+// objlife_put, then the panic of a release it ran, if any.
+unsafe fn put(obj: *mut sys::objlife) {
+    let outer = IN_RUST_PUT.try_with(|p| p.replace(true)).ok();
+    unsafe { sys::objlife_put(obj) };
+    if let Some(was) = outer {
+        let _ = IN_RUST_PUT.try_with(|p| p.set(was));
+    }
+    let pending = RELEASE_PANIC.try_with(|slot| slot.borrow_mut().take()).ok().flatten();
+    if let Some(payload) = pending {
+        if !std::thread::panicking() {
+            panic::resume_unwind(payload);
+        }
+        // Already unwinding: a second panic would abort. The first one wins.
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Ref
+// ---------------------------------------------------------------------------
+
+/// One owned reference to an objlife object.
+///
+/// `Clone` takes a reference, `Drop` drops it, `Deref` reaches the `T`.
+/// Associated functions (`Ref::refcount(&r)`) rather than methods keep the
+/// names of `T`'s own methods free, as with `Arc`.
+///
+/// `Send` and `Sync` only when `T` is both:
+///
+/// ```compile_fail
+/// use objlife::{Header, Object, Ref};
+/// use std::cell::Cell;
+///
+/// #[repr(C)]
+/// struct Counter { header: Header, hits: Cell<u32> }   // Cell: not Sync
+/// unsafe impl Object for Counter {}
+///
+/// fn send<T: Send>(_: T) {}
+/// fn give_away(r: Ref<Counter>) { send(r) }
+/// ```
+pub struct Ref<T: Object> {
+    ptr: NonNull<T>,
+    _owns: PhantomData<T>,
+}
+
+unsafe impl<T: Object + Send + Sync> Send for Ref<T> {}
+unsafe impl<T: Object + Send + Sync> Sync for Ref<T> {}
+
+impl<T: Type> Ref<T> {
+    /// Allocates a `T` through the library and runs [`Type::init`] with
+    /// `args`. Returns the only reference to it, or the errno: init's
+    /// error, `ENOMEM`, or `EINVAL`. On error nothing is left: no memory,
+    /// no release, no `Drop`. A panic in init is resumed here, with the
+    /// same guarantees.
+    pub fn new(args: T::Args) -> Result<Ref<T>, Error> {
+        assert!(mem::size_of::<T>() >= mem::size_of::<Header>(), "objlife: T cannot start with a Header");
+        let ops = ops_of_type::<T>();
+        let mut call = InitCall::<T> {
+            args: Some(args),
+            panic: None,
+        };
+        let obj = unsafe {
+            sys::objlife_alloc_size(
+                &ops.0,
+                mem::size_of::<T>(),
+                mem::align_of::<T>(),
+                &mut call as *mut InitCall<T> as *mut c_void,
+            )
+        };
+        let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        if let Some(payload) = call.panic.take() {
+            panic::resume_unwind(payload);
+        }
+        match NonNull::new(obj) {
+            Some(ptr) => Ok(Ref {
+                ptr: ptr.cast(),
+                _owns: PhantomData,
+            }),
+            None => Err(Error::from_errno(errno)),
+        }
+    }
+}
+
+impl<T: Object> Ref<T> {
+    /// Takes over a reference the caller owns, e.g. one a C function
+    /// returned: no get now, one put when the `Ref` is dropped.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a live object of type `T` allocated by libobjlife,
+    /// and the caller owns one reference to it, which it gives up.
+    ///
+    /// # Panics
+    ///
+    /// If `ptr` is null.
+    pub unsafe fn from_raw(ptr: *mut T) -> Ref<T> {
+        Ref {
+            ptr: NonNull::new(ptr).expect("objlife::Ref::from_raw: null pointer"),
+            _owns: PhantomData,
+        }
+    }
+
+    /// Takes a new reference (`objlife_get`); the caller keeps its own.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a live object of type `T` allocated by libobjlife,
+    /// on which the caller holds a reference for the duration of the call.
+    ///
+    /// # Panics
+    ///
+    /// If `ptr` is null.
+    pub unsafe fn retain(ptr: *mut T) -> Ref<T> {
+        let this = unsafe { Ref::from_raw(ptr) };
+        unsafe { sys::objlife_get(this.header()) };
+        this
+    }
+
+    /// Gives up ownership without a put and returns the pointer: the
+    /// caller owns the reference (hand it to C, or to [`Ref::from_raw`]).
+    pub fn into_raw(this: Ref<T>) -> *mut T {
+        let ptr = this.ptr.as_ptr();
+        mem::forget(this);
+        ptr
+    }
+
+    /// The object's address; the `Ref` keeps its reference.
+    pub fn as_ptr(this: &Ref<T>) -> *mut T {
+        this.ptr.as_ptr()
+    }
+
+    /// The current count: stale as soon as it is read when other threads
+    /// hold references; `sys::OBJLIFE_REFCOUNT_SATURATED` after a misuse.
+    pub fn refcount(this: &Ref<T>) -> u32 {
+        unsafe { sys::objlife_refcount(this.header()) }
+    }
+
+    /// Whether two `Ref`s own references to the same object.
+    pub fn ptr_eq(a: &Ref<T>, b: &Ref<T>) -> bool {
+        a.ptr == b.ptr
+    }
+
+    /// The name of the object's type (its ops table's `name`).
+    pub fn type_name(this: &Ref<T>) -> &CStr {
+        // The ops table outlives the object, which this Ref keeps alive.
+        unsafe { CStr::from_ptr((*sys::objlife_ops_of(this.header())).name) }
+    }
+
+    fn header(&self) -> *mut sys::objlife {
+        self.ptr.as_ptr() as *mut sys::objlife
+    }
+}
+
+impl<T: Object> Clone for Ref<T> {
+    /// Takes a reference (`objlife_get`).
+    fn clone(&self) -> Ref<T> {
+        unsafe { sys::objlife_get(self.header()) };
+        Ref {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T: Object> Drop for Ref<T> {
+    /// Drops the reference (`objlife_put`); the last one runs release.
+    fn drop(&mut self) {
+        unsafe { put(self.header()) }
+    }
+}
+
+impl<T: Object> Deref for Ref<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T: Object> AsRef<T> for Ref<T> {
+    fn as_ref(&self) -> &T {
+        self
+    }
+}
+
+impl<T: Object + fmt::Debug> fmt::Debug for Ref<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: Object> fmt::Pointer for Ref<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Pointer::fmt(&self.ptr, f)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Diagnostics
+// ---------------------------------------------------------------------------
+
+/// How many objects of the Rust type `T` are alive now.
+pub fn live_count<T: Type>() -> usize {
+    match registered_ops::<T>() {
+        Some(ops) => unsafe { sys::objlife_live_count(&ops.0) },
+        None => 0, // no object of T was ever made
+    }
+}
+
+/// How many objects of every type, C ones included, are alive now.
+pub fn live_count_all() -> usize {
+    unsafe { sys::objlife_live_count(ptr::null()) }
+}
+
+/// How many objects are alive now, as [`live_count_all`]; the library's
+/// listing of them is not written anywhere.
+pub fn leak_check() -> usize {
+    unsafe { sys::objlife_leak_check(ptr::null_mut()) }
+}

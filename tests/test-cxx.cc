@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The C++ binding, <objlife/objlife.hpp>: objlife_cxx::ref<T> owns exactly
+ * one reference (copy = get, move = steal, destructor = put) and
+ * objlife_cxx::make<T> throws std::system_error with init's errno, after
+ * which nothing is left and release never ran. Every case counts inits,
+ * releases and references, and ends with no widget alive.
+ */
+#include <objlife/objlife.hpp>
+
+#include <glib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <functional>
+#include <map>
+#include <system_error>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace {
+
+struct counts {
+	std::atomic<int> inits{0}, releases{0};
+};
+
+struct widget {
+	struct objlife ref;
+	counts *c;      // set by init from its arg
+	int value;
+};
+OBJLIFE_CXX_CHECK_HEADER(widget, ref);
+
+// init fails with the errno stored in this global when it is not 0.
+int widget_init_error;
+
+int widget_init(struct objlife *obj, void *arg)
+{
+	widget *w = reinterpret_cast<widget *>(obj);
+
+	w->c = static_cast<counts *>(arg);
+	w->c->inits++;
+	w->value = 7;
+	return widget_init_error ? -widget_init_error : 0;
+}
+
+void widget_release(struct objlife *obj)
+{
+	reinterpret_cast<widget *>(obj)->c->releases++;
+}
+
+const objlife_ops widget_ops = { "cxx-widget", widget_init, widget_release, nullptr, nullptr };
+
+using wref = objlife_cxx::ref<widget>;
+
+wref new_widget(counts &c)
+{
+	return objlife_cxx::make<widget>(&widget_ops, &c);
+}
+
+// Every case ends here: nothing of the test type may outlive it.
+void assert_none_alive()
+{
+	g_assert_cmpuint(objlife_live_count(&widget_ops), ==, 0);
+}
+
+// ---- make -------------------------------------------------------------
+
+void test_make_owns_the_only_reference()
+{
+	counts c;
+	{
+		wref w = new_widget(c);
+
+		g_assert_true(bool(w));
+		g_assert_cmpuint(w.use_count(), ==, 1);
+		g_assert_cmpint(w->value, ==, 7);
+		g_assert_cmpint(c.inits, ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+		g_assert_cmpuint(objlife_live_count(&widget_ops), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_make_init_failure_throws_errno_and_skips_release()
+{
+	counts c;
+	bool thrown = false;
+
+	widget_init_error = ENOSPC;
+	try {
+		wref w = new_widget(c);
+	} catch (const std::system_error &e) {
+		thrown = true;
+		g_assert_cmpint(e.code().value(), ==, ENOSPC);
+		g_assert_true(e.code().category() == std::generic_category());
+	}
+	widget_init_error = 0;
+	g_assert_true(thrown);
+	g_assert_cmpint(c.inits, ==, 1);
+	g_assert_cmpint(c.releases, ==, 0);
+	assert_none_alive();
+}
+
+void test_make_bad_ops_throws_einval()
+{
+	static const objlife_ops nameless = { nullptr, nullptr, nullptr, nullptr, nullptr };
+	int code = 0;
+
+	try {
+		(void)objlife_cxx::make<widget>(&nameless);
+	} catch (const std::system_error &e) {
+		code = e.code().value();
+	}
+	g_assert_cmpint(code, ==, EINVAL);
+	g_assert_cmpuint(objlife_live_count(&nameless), ==, 0);
+}
+
+// ---- copy, move, destruction ------------------------------------------
+
+void test_copy_takes_a_reference()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+		{
+			wref b = a;
+
+			g_assert_true(b.get() == a.get());
+			g_assert_cmpuint(a.use_count(), ==, 2);
+		}
+		g_assert_cmpuint(a.use_count(), ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_copy_assign_drops_the_old_and_takes_the_new()
+{
+	counts c1, c2;
+	{
+		wref a = new_widget(c1);
+		wref b = new_widget(c2);
+
+		b = a;
+		g_assert_cmpint(c2.releases, ==, 1);   // b's widget had no other holder
+		g_assert_cmpint(c1.releases, ==, 0);
+		g_assert_cmpuint(a.use_count(), ==, 2);
+		g_assert_true(a == b);
+	}
+	g_assert_cmpint(c1.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_self_assignment_keeps_the_object()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+		wref &alias = a;   // hides the self-assignment from -Wself-assign
+
+		a = alias;
+		g_assert_cmpuint(a.use_count(), ==, 1);
+		a = std::move(alias);
+		g_assert_true(bool(a));
+		g_assert_cmpuint(a.use_count(), ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_move_steals_without_get_or_put()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+		widget *p = a.get();
+		wref b = std::move(a);
+
+		g_assert_false(bool(a));   // NOLINT(bugprone-use-after-move): the point of the test
+		g_assert_true(b.get() == p);
+		g_assert_cmpuint(b.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_move_assign_drops_the_previous_reference()
+{
+	counts c1, c2;
+	{
+		wref a = new_widget(c1);
+		wref b = new_widget(c2);
+
+		b = std::move(a);
+		g_assert_cmpint(c2.releases, ==, 1);
+		g_assert_cmpint(c1.releases, ==, 0);
+		g_assert_cmpuint(b.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c1.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_last_destructor_releases_once()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+		wref b = a, d = b;
+
+		g_assert_cmpuint(a.use_count(), ==, 3);
+	}
+	g_assert_cmpint(c.inits, ==, 1);
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+// ---- reset, release, adopt, retain --------------------------------------
+
+void test_reset_drops_now_and_empties()
+{
+	counts c;
+	wref a = new_widget(c);
+	wref b = a;
+
+	b.reset();
+	g_assert_false(bool(b));
+	g_assert_cmpuint(b.use_count(), ==, 0);
+	g_assert_cmpuint(a.use_count(), ==, 1);
+	a = nullptr;
+	g_assert_cmpint(c.releases, ==, 1);
+	a.reset();   // on an empty ref: nothing
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_release_gives_up_without_put()
+{
+	counts c;
+	widget *raw;
+	{
+		wref a = new_widget(c);
+
+		raw = a.release();
+		g_assert_false(bool(a));
+	}
+	g_assert_cmpint(c.releases, ==, 0);
+	g_assert_cmpuint(objlife_refcount(&raw->ref), ==, 1);
+	objlife_put(&raw->ref);   // the caller owns it now
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_adopt_takes_over_without_get()
+{
+	counts c;
+	widget *raw = objlife_alloc(widget, ref, &widget_ops, &c);
+
+	g_assert_nonnull(raw);
+	{
+		wref a = wref::adopt(raw);
+
+		g_assert_true(a.get() == raw);
+		g_assert_cmpuint(a.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	g_assert_false(bool(wref::adopt(nullptr)));
+	assert_none_alive();
+}
+
+void test_retain_takes_a_new_reference()
+{
+	counts c;
+	widget *raw = objlife_alloc(widget, ref, &widget_ops, &c);
+
+	g_assert_nonnull(raw);
+	{
+		wref a = wref::retain(raw);
+
+		g_assert_cmpuint(a.use_count(), ==, 2);
+	}
+	g_assert_cmpuint(objlife_refcount(&raw->ref), ==, 1);
+	g_assert_cmpint(c.releases, ==, 0);
+	objlife_put(&raw->ref);
+	g_assert_cmpint(c.releases, ==, 1);
+	g_assert_false(bool(wref::retain(nullptr)));
+	assert_none_alive();
+}
+
+void test_empty_ref_is_null_and_counts_zero()
+{
+	wref a, b(nullptr);
+
+	g_assert_false(bool(a));
+	g_assert_null(a.get());
+	g_assert_cmpuint(a.use_count(), ==, 0);
+	g_assert_true(a == b);
+	g_assert_true(a == nullptr && nullptr == a);
+	wref c = a;   // copying an empty ref: no get on NULL
+	g_assert_false(bool(c));
+}
+
+void test_access_reaches_the_object()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+
+		a->value = 11;
+		g_assert_cmpint((*a).value, ==, 11);
+		g_assert_cmpint(a.get()->value, ==, 11);
+		g_assert_true(&(*a) == a.get());
+	}
+	assert_none_alive();
+}
+
+// ---- comparison and hashing ---------------------------------------------
+
+void test_refs_compare_by_object()
+{
+	counts c;
+	{
+		wref a = new_widget(c), b = new_widget(c);
+		wref a2 = a;
+		bool a_first = std::less<widget *>()(a.get(), b.get());
+
+		g_assert_true(a == a2);
+		g_assert_false(a != a2);
+		g_assert_true(a != b);
+		g_assert_true(a != nullptr);
+		g_assert_true((a < b) == a_first);
+		g_assert_true((b < a) == !a_first);
+		g_assert_true(a <= a2 && a >= a2);
+		g_assert_true((a > b) == !a_first);
+	}
+	g_assert_cmpint(c.releases, ==, 2);
+	assert_none_alive();
+}
+
+void test_hash_is_the_pointer_hash()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+		wref a2 = a;
+
+		g_assert_cmpuint(std::hash<wref>()(a), ==, std::hash<widget *>()(a.get()));
+		g_assert_cmpuint(std::hash<wref>()(a), ==, std::hash<wref>()(a2));
+	}
+	assert_none_alive();
+}
+
+// ---- standard containers ------------------------------------------------
+
+void test_vector_growth_moves_references()
+{
+	counts c;
+	{
+		wref a = new_widget(c);
+		std::vector<wref> v;
+
+		for (int i = 0; i < 100; i++)   // reallocates several times: moves, no copies
+			v.push_back(a);
+		g_assert_cmpuint(a.use_count(), ==, 101);
+		v.erase(v.begin(), v.begin() + 50);
+		g_assert_cmpuint(a.use_count(), ==, 51);
+		v.clear();
+		g_assert_cmpuint(a.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_map_holds_one_reference_per_value()
+{
+	counts c;
+	{
+		std::map<int, wref> m;
+
+		for (int i = 0; i < 10; i++)
+			m.emplace(i, new_widget(c));
+		wref third = m.at(3);
+
+		g_assert_cmpuint(third.use_count(), ==, 2);
+		m.erase(3);
+		g_assert_cmpuint(third.use_count(), ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+		m.erase(4);
+		g_assert_cmpint(c.releases, ==, 1);
+		g_assert_cmpuint(objlife_live_count(&widget_ops), ==, 9);
+	}
+	g_assert_cmpint(c.inits, ==, 10);
+	g_assert_cmpint(c.releases, ==, 10);
+	assert_none_alive();
+}
+
+void test_unordered_set_finds_equal_refs()
+{
+	counts c;
+	{
+		std::unordered_set<wref> s;
+		wref a = new_widget(c), b = new_widget(c);
+
+		s.insert(a);
+		s.insert(a);   // equal: not inserted, no reference taken
+		s.insert(b);
+		g_assert_cmpuint(s.size(), ==, 2);
+		g_assert_cmpuint(a.use_count(), ==, 2);
+		g_assert_true(s.count(wref(a)) == 1);
+		s.erase(a);
+		g_assert_cmpuint(a.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 2);
+	assert_none_alive();
+}
+
+// ---- threads --------------------------------------------------------------
+
+void test_four_threads_copy_one_ref()
+{
+	counts c;
+	{
+		const wref shared = new_widget(c);
+		std::vector<std::thread> threads;
+
+		for (int t = 0; t < 4; t++) {
+			threads.emplace_back([&shared] {
+				std::vector<wref> mine;
+
+				for (int i = 0; i < 20000; i++) {
+					wref copy = shared;   // get on one object from four threads
+					if (i % 8 == 0)
+						mine.push_back(std::move(copy));
+				}
+			});   // mine's references are put as each thread ends
+		}
+		for (std::thread &t : threads)
+			t.join();
+		g_assert_cmpuint(shared.use_count(), ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+	}
+	g_assert_cmpint(c.inits, ==, 1);
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, nullptr);
+
+	g_test_add_func("/cxx/make/owns-the-only-reference", test_make_owns_the_only_reference);
+	g_test_add_func("/cxx/make/init-failure-throws-errno-and-skips-release",
+			test_make_init_failure_throws_errno_and_skips_release);
+	g_test_add_func("/cxx/make/bad-ops-throws-einval", test_make_bad_ops_throws_einval);
+	g_test_add_func("/cxx/copy/takes-a-reference", test_copy_takes_a_reference);
+	g_test_add_func("/cxx/copy/assign-drops-the-old-and-takes-the-new",
+			test_copy_assign_drops_the_old_and_takes_the_new);
+	g_test_add_func("/cxx/copy/self-assignment-keeps-the-object", test_self_assignment_keeps_the_object);
+	g_test_add_func("/cxx/move/steals-without-get-or-put", test_move_steals_without_get_or_put);
+	g_test_add_func("/cxx/move/assign-drops-the-previous-reference",
+			test_move_assign_drops_the_previous_reference);
+	g_test_add_func("/cxx/destructor/last-one-releases-once", test_last_destructor_releases_once);
+	g_test_add_func("/cxx/reset/drops-now-and-empties", test_reset_drops_now_and_empties);
+	g_test_add_func("/cxx/release/gives-up-without-put", test_release_gives_up_without_put);
+	g_test_add_func("/cxx/adopt/takes-over-without-get", test_adopt_takes_over_without_get);
+	g_test_add_func("/cxx/retain/takes-a-new-reference", test_retain_takes_a_new_reference);
+	g_test_add_func("/cxx/empty/is-null-and-counts-zero", test_empty_ref_is_null_and_counts_zero);
+	g_test_add_func("/cxx/access/reaches-the-object", test_access_reaches_the_object);
+	g_test_add_func("/cxx/compare/by-object", test_refs_compare_by_object);
+	g_test_add_func("/cxx/hash/is-the-pointer-hash", test_hash_is_the_pointer_hash);
+	g_test_add_func("/cxx/containers/vector-growth-moves-references", test_vector_growth_moves_references);
+	g_test_add_func("/cxx/containers/map-holds-one-reference-per-value",
+			test_map_holds_one_reference_per_value);
+	g_test_add_func("/cxx/containers/unordered-set-finds-equal-refs", test_unordered_set_finds_equal_refs);
+	g_test_add_func("/cxx/threads/four-threads-copy-one-ref", test_four_threads_copy_one_ref);
+
+	return g_test_run();
+}
