@@ -19,9 +19,10 @@ case ${1-} in
 --no-deps) deps=no; shift ;;
 esac
 
-# Debian 12 package names: the build tools, the test framework (GLib) and
-# the compilers the compile checks use.
-packages="autoconf automake libtool pkg-config autoconf-archive make gcc g++ clang libglib2.0-dev"
+# Debian 12 package names: the build tools, the test framework (GLib), the
+# compilers the compile checks use, and what the bindings' tests run on.
+packages="autoconf automake libtool pkg-config autoconf-archive make gcc g++ clang libglib2.0-dev
+python3 cargo rustc"
 
 missing_packages() {
 	command -v dpkg-query >/dev/null 2>&1 || { echo "$packages"; return; }
