@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * objlife as a C consumer built with GCC or Clang uses it: get and put
+ * inlined from <objlife.h>, allocation and the last put in the library.
+ */
+#include "config.h"
+
+#include <objlife.h>
+#include <stdlib.h>
+
+#include "bench.h"
+
+struct small {
+	struct objlife ref;
+	int field;
+	char pad[BENCH_SMALL - sizeof(struct objlife) - sizeof(int)];
+};
+
+struct large {
+	struct objlife ref;
+	int field;
+	char pad[BENCH_LARGE - sizeof(struct objlife) - sizeof(int)];
+};
+
+typedef char bench_assert_sizes[sizeof(struct small) == BENCH_SMALL &&
+				sizeof(struct large) == BENCH_LARGE ? 1 : -1];
+
+/* The trivial init of the lifecycle case: one field, as every candidate. */
+static int small_init(struct objlife *obj, void *arg)
+{
+	(void)arg;
+	((struct small *)obj)->field = 1;
+	return 0;
+}
+
+static int large_init(struct objlife *obj, void *arg)
+{
+	(void)arg;
+	((struct large *)obj)->field = 1;
+	return 0;
+}
+
+static const struct objlife_ops small_ops = { .name = "bench-64", .init = small_init };
+static const struct objlife_ops large_ops = { .name = "bench-1k", .init = large_init };
+/* refpair's object never reaches its last put inside the loop. */
+static const struct objlife_ops pair_ops = { .name = "bench-pair" };
+
+static void *pair_setup(size_t size)
+{
+	(void)size;
+	return objlife_alloc(struct small, ref, &pair_ops, NULL);
+}
+
+static BENCH_NOINLINE void pair_run(void *state, uint64_t n)
+{
+	struct objlife *obj = state;
+
+	while (n--) {
+		bench_hide(obj);
+		objlife_get(obj);
+		objlife_put(obj);
+	}
+}
+
+static void pair_teardown(void *state)
+{
+	objlife_put(state);
+}
+
+const struct bench_impl bench_objlife_refpair = { pair_setup, pair_run, pair_teardown };
+
+static void *size_setup(size_t size)
+{
+	size_t *s = malloc(sizeof(*s));
+
+	if (s)
+		*s = size;
+	return s;
+}
+
+static BENCH_NOINLINE void small_run(uint64_t n)
+{
+	while (n--) {
+		struct small *s = objlife_alloc(struct small, ref, &small_ops, NULL);
+
+		if (!s)
+			abort();
+		bench_escape(s);
+		objlife_put(&s->ref);
+	}
+}
+
+static BENCH_NOINLINE void large_run(uint64_t n)
+{
+	while (n--) {
+		struct large *l = objlife_alloc(struct large, ref, &large_ops, NULL);
+
+		if (!l)
+			abort();
+		bench_escape(l);
+		objlife_put(&l->ref);
+	}
+}
+
+static BENCH_NOINLINE void lifecycle_run(void *state, uint64_t n)
+{
+	if (*(size_t *)state == BENCH_SMALL)
+		small_run(n);
+	else
+		large_run(n);
+}
+
+const struct bench_impl bench_objlife_lifecycle = { size_setup, lifecycle_run, free };
+
+void **bench_objlife_hold(size_t n)
+{
+	void **objs = calloc(n ? n : 1, sizeof(*objs));
+	size_t i;
+
+	if (!objs)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		objs[i] = objlife_alloc(struct small, ref, &small_ops, NULL);
+		if (!objs[i]) {
+			bench_objlife_unhold(objs, i);
+			return NULL;
+		}
+	}
+	return objs;
+}
+
+void bench_objlife_unhold(void **objs, size_t n)
+{
+	size_t i;
+
+	if (!objs)
+		return;
+	for (i = 0; i < n; i++)
+		objlife_put(objs[i]);
+	free(objs);
+}

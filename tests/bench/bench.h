@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the benchmark's translation units share: the shape of a candidate
+ * and the barriers that keep the compiler from deleting measured work.
+ *
+ * Each candidate lives in the translation unit that knows its library
+ * (bench-raw.c, bench-objlife.c, bench-objlife-noinline.c, bench-glib.c,
+ * bench-cxx.cc); objlife-bench.c only times them. Every run function is
+ * out of line and does all its iterations itself, so the harness's call
+ * and the clock reads are paid once per batch, not once per operation.
+ */
+#ifndef OBJLIFE_BENCH_H
+#define OBJLIFE_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The compiler must believe @p is read and memory may have changed: an
+ * allocation whose pointer escapes here cannot be elided, and a pointer
+ * laundered by bench_hide() cannot be proven to be the same object twice. */
+#define bench_escape(p) __asm__ __volatile__("" : : "r"(p) : "memory")
+#define bench_hide(p)   __asm__ __volatile__("" : "+r"(p))
+
+#define BENCH_NOINLINE __attribute__((noinline))
+
+/*
+ * One candidate of a case. @setup gets the object size the case is about
+ * (0 where size does not matter) and returns the state @run works on;
+ * @run does @n operations (one get+put pair, or one allocation and its
+ * final put); @teardown undoes @setup. For the contended case the harness
+ * calls @run from two threads at once with the same state.
+ */
+struct bench_impl {
+	void *(*setup)(size_t size);
+	void (*run)(void *state, uint64_t n);
+	void (*teardown)(void *state);
+};
+
+/* The objects of the lifecycle case, as their users declare them. An
+ * intrusive header (objlife 16 bytes, GObject 24) counts inside these
+ * sizes; GRcBox and shared_ptr put theirs outside the user's struct. */
+#define BENCH_SMALL 64
+#define BENCH_LARGE 1024
+
+/* bench-raw.c: the floors. */
+extern const struct bench_impl bench_raw_refpair;      /* C11 atomics */
+extern const struct bench_impl bench_raw_lifecycle;    /* calloc + free */
+
+/* bench-objlife.c: the inline fast path of <objlife.h>. */
+extern const struct bench_impl bench_objlife_refpair;
+extern const struct bench_impl bench_objlife_lifecycle;
+/* Allocates @n live objects of the lifecycle case's 64-byte type, for the
+ * registry's cost at a given population; frees them. */
+void **bench_objlife_hold(size_t n);
+void bench_objlife_unhold(void **objs, size_t n);
+
+/* bench-objlife-noinline.c: the same calls through the exported symbols. */
+extern const struct bench_impl bench_objlife_exported_refpair;
+
+/* bench-glib.c: GLib's GRcBox and GObject. */
+extern const struct bench_impl bench_grcbox_refpair;
+extern const struct bench_impl bench_grcbox_lifecycle;
+extern const struct bench_impl bench_gobject_refpair;
+extern const struct bench_impl bench_gobject_lifecycle;
+
+/* bench-cxx.cc: the C++ standard library's std::shared_ptr. */
+extern const struct bench_impl bench_shared_ptr_refpair;
+extern const struct bench_impl bench_make_shared_lifecycle;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OBJLIFE_BENCH_H */
