@@ -258,6 +258,40 @@ OBJLIFE_API const struct objlife_ops *objlife_ops_of(const struct objlife *obj);
 /* Diagnostics                                                           */
 /* --------------------------------------------------------------------- */
 
+/*
+ * OBJLIFE_DEBUG, a comma list read once at the first call into the library
+ * (with secure_getenv where there is one):
+ *
+ *   leaks   a registry of live objects, each with its allocation stack. At
+ *           exit the objects still alive are reported as LEAK, one report
+ *           per type and allocation site, e.g.
+ *             objlife: LEAK: 3 x session (counts 1,1,2) allocated at:
+ *                 #0 session_new (src/session.c:42)
+ *                 #1 accept_client (src/server.c:118)
+ *           Frames are symbolised when reported, with file:line where
+ *           debug info exists ("function+0xoff (libfoo.so)" otherwise).
+ *           A function that tail-calls objlife_alloc() has no frame of its
+ *           own; build with -fno-omit-frame-pointer
+ *           -fno-optimize-sibling-calls (or -O0) for exact stacks.
+ *   refs    objlife_get_tracked()/objlife_put_tracked() record the stack of
+ *           every holder; a leaked object's report lists the trackers still
+ *           held. Implies leaks.
+ *   poison  freed objects wait in a quarantine (the last 1024 objects or
+ *           16 MiB) with their memory filled with 0x6b and their count
+ *           marked dead, so that a get, put or get_unless_zero on them is
+ *           reported as BAD_OBJECT and changes nothing; a write into one is
+ *           reported when it leaves the quarantine. It cannot catch an
+ *           access after the memory went back to the allocator, nor plain
+ *           reads of the object's fields.
+ *   abort   the default report handler aborts after reporting.
+ *   help    print the options to stderr.
+ *
+ * OBJLIFE_DEBUG_FILE=path appends reports to path instead of stderr (if it
+ * cannot be opened, stderr, and one line saying so). With OBJLIFE_DEBUG
+ * unset, all of this costs one predictable branch in the allocation and
+ * teardown paths and nothing in get and put.
+ */
+
 /** enum objlife_event - what the report handler is told about. */
 enum objlife_event {
 	OBJLIFE_EVENT_GET_ON_ZERO,      /* get on a dead object: use after free */
@@ -266,18 +300,23 @@ enum objlife_event {
 	OBJLIFE_EVENT_INIT_LEAKED_REF,  /* failed init left references behind */
 	OBJLIFE_EVENT_BAD_OBJECT,       /* not a live objlife object (debug checks) */
 	OBJLIFE_EVENT_LEAK,             /* object still alive at a leak check */
-	OBJLIFE_EVENT_BAD_TRACKER       /* tracker dropped twice, or on another object */
+	OBJLIFE_EVENT_BAD_TRACKER,      /* tracker dropped twice, or on another object */
+	OBJLIFE_EVENT_NO_MEMORY         /* a diagnostic ran out of memory: from now on it
+	                                   sees less (objects untracked, stacks missing);
+	                                   once per process and diagnostic */
 };
 
 /**
  * objlife_report_fn - receives one report.
  * @event:   what happened.
- * @obj:     the object concerned; NULL for reports about no single object.
- *           Only its address may be used: it may be dead or leaked.
+ * @obj:     the object concerned; NULL for reports about no single object
+ *           (a LEAK group of several objects, say). Only its address may
+ *           be used: it may be dead or leaked.
  * @message: the whole report, exactly the text the default handler writes
  *           (without the final newline), e.g.
  *           "objlife: UNDERFLOW: type=session obj=0x55d0c0a8e2a0 count=0: put below zero".
- *           Valid only during the call.
+ *           LEAK and BAD_TRACKER reports go on with indented lines of
+ *           stack frames, separated by '\n'. Valid only during the call.
  * @data:    as given to objlife_set_report_handler().
  *
  * It may be called from any thread, with no library lock held, and may call
@@ -304,10 +343,13 @@ OBJLIFE_API size_t objlife_live_count(const struct objlife_ops *ops);
 /**
  * objlife_leak_check() - report the objects alive now.
  * Writes one LEAK group per type to @out (per type and allocation site,
- * with the allocation stack, when OBJLIFE_DEBUG contains "leaks"), in the
- * form of the report lines; NULL @out writes nothing. The report handler is
- * not called: this is a listing on demand, not an event. Returns how many
- * objects are alive, as objlife_live_count(NULL) does.
+ * with the counts, the allocation stack and the trackers still held, when
+ * OBJLIFE_DEBUG contains "leaks"), in the form of the report lines; NULL
+ * @out writes nothing. The report handler is not called: this is a listing
+ * on demand, not an event. Returns how many objects are alive, as
+ * objlife_live_count(NULL) does. Objects passed to objlife_may_leak() are
+ * left out of both. Takes the registry's locks briefly, never while it
+ * writes; while other threads allocate, the listing is a snapshot.
  */
 OBJLIFE_API size_t objlife_leak_check(FILE *out);
 
@@ -318,6 +360,56 @@ OBJLIFE_API size_t objlife_leak_check(FILE *out);
  * NULL does nothing. The caller's references are unchanged.
  */
 OBJLIFE_API void objlife_may_leak(struct objlife *obj);
+
+/**
+ * struct objlife_tracker - one tracked reference, like the kernel's
+ * ref_tracker. Opaque: callers keep a `struct objlife_tracker *` next to
+ * the reference it tracks and never look inside. A handle is never reused,
+ * so an old one is recognised for what it is.
+ */
+struct objlife_tracker;
+
+/**
+ * objlife_get_tracked() - take a reference and record who holds it.
+ * @obj:     as objlife_get(); NULL takes nothing and sets *@tracker to NULL.
+ * @tracker: where the tracker's handle goes; pass it to objlife_put_tracked()
+ *           with the same @obj when the reference is dropped.
+ *
+ * Returns @obj, which the caller now holds one more reference on, exactly
+ * as objlife_get(). With OBJLIFE_DEBUG containing "refs", *@tracker gets a
+ * new tracker that remembers the caller's stack; an object leaked with it
+ * lists that stack in its LEAK report. Otherwise (refs off, no memory for
+ * a tracker, an object the registry could not track) *@tracker is set to
+ * NULL and the reference is an untracked one.
+ *
+ * A NULL @tracker is a caller bug: the reference is still taken, errno is
+ * set to EINVAL and, with refs on, BAD_TRACKER is reported. Thread-safe;
+ * with refs on it takes the registry and tracker locks briefly.
+ */
+OBJLIFE_API struct objlife *objlife_get_tracked(struct objlife *obj,
+						struct objlife_tracker **tracker);
+
+/**
+ * objlife_put_tracked() - drop a reference taken by objlife_get_tracked().
+ * @obj:     as objlife_put(); NULL does nothing.
+ * @tracker: the handle objlife_get_tracked() stored. It is left as it is:
+ *           a dropped tracker stays recognisable, so a second drop through
+ *           it is caught.
+ *
+ * Drops the reference exactly as objlife_put() (the last one runs release
+ * and frees @obj). With refs on the tracker is checked first: one already
+ * dropped, one taken on another object, or a handle that was never a
+ * tracker is reported as BAD_TRACKER, with the stacks of where it was
+ * taken and dropped, and the count is left unchanged, since the caller
+ * does not hold the reference it means to drop. A NULL *@tracker drops one
+ * of the object's untracked references (those objlife_get_tracked() could
+ * not track); if it has none, that is reported the same way and the count
+ * is left unchanged. With refs off it is objlife_put(). A NULL @tracker
+ * drops the reference as objlife_put() and sets errno to EINVAL (reported
+ * with refs on). Handles are checked, never dereferenced: a stale one is
+ * safe to pass. Thread-safe; with refs on it takes one registry lock.
+ */
+OBJLIFE_API void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker);
 
 /* --------------------------------------------------------------------- */
 /* Inline fast path (GCC and Clang)                                      */

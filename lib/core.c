@@ -39,9 +39,18 @@ void ol_destroy(struct objlife *obj)
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 	size_t size = info & OL_BIG ? ol_big_size_forget(obj) : info >> OL_FLAG_BITS;
+	unsigned diag = ol_options_now();
 
 	if (!(info & OL_MAY_LEAK))
 		ol_livecount_dec(ops);
+	/* Diagnostics: one test of a cached word while they are off. The
+	 * registry forgets the object before its memory can be reused. */
+	if (ol_unlikely(diag & OL_OPT_OBJECT_HOOKS)) {
+		if (diag & OL_OPT_LEAKS)
+			ol_registry_remove(obj);
+		if ((diag & OL_OPT_POISON) && ol_quarantine_put(obj, size, info))
+			return;
+	}
 	ol_mem_free(ops, obj, size, info);
 }
 
@@ -93,8 +102,8 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	struct objlife *obj;
 	uint32_t flags = 0;
 	uint32_t info;
+	unsigned diag = ol_options();
 
-	ol_options();
 	if (!ops_are_valid(ops) || size < sizeof(struct objlife) || !is_power_of_two(align)) {
 		errno = EINVAL;
 		return NULL;
@@ -131,6 +140,12 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	obj->_ops = ops;
 	ol_store32(&obj->_count, 1, OL_RELAXED);
 	ol_store32(&obj->_info, info | flags | OL_INITIALISING, OL_RELAXED);
+	/* Registered before init, so that init's own tracked gets find the
+	 * object, and an object whose failed init leaked references is listed
+	 * as the leak it is. The caller is the user's code: this function's
+	 * return address. */
+	if (ol_unlikely(diag & OL_OPT_LEAKS))
+		ol_registry_add(obj, __builtin_return_address(0));
 	if (ops->init) {
 		int ret = ops->init(obj, arg);
 
@@ -148,9 +163,14 @@ const struct objlife_ops *objlife_ops_of(const struct objlife *obj)
 
 void objlife_may_leak(struct objlife *obj)
 {
+	uint32_t old;
+
 	if (!obj)
 		return;
 	/* Uncount once, however often it is called. */
-	if (!(ol_or32(&obj->_info, OL_MAY_LEAK, OL_RELAXED) & OL_MAY_LEAK))
+	old = ol_or32(&obj->_info, OL_MAY_LEAK, OL_RELAXED);
+	if (ol_unlikely(old & OL_POISONED))
+		ol_poison_access(obj, "may_leak");   /* uncounted when it died */
+	else if (!(old & OL_MAY_LEAK))
 		ol_livecount_dec(obj->_ops);
 }

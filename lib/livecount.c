@@ -94,7 +94,7 @@ static void thread_exit(void *p)
 	if (t->next)
 		t->next->pprev = t->pprev;
 	pthread_mutex_unlock(&lc_lock);
-	free(t);
+	ol_free(t);
 	/* Objects freed by later destructors of this thread count shared. */
 	lc_self = LC_NONE;
 }
@@ -121,7 +121,7 @@ static struct lc_type *type_find(const struct objlife_ops *ops, bool create)
 			return type;
 	if (!create)
 		return NULL;
-	type = calloc(1, sizeof(*type));
+	type = ol_calloc(OL_MEM_LIVECOUNT, 1, sizeof(*type));
 	if (!type)
 		return NULL;
 	type->ops = ops;
@@ -137,9 +137,9 @@ static struct lc_thread *thread_table(void)
 
 	if (t)
 		return t == LC_NONE ? NULL : t;
-	t = lc_key_ok ? calloc(1, sizeof(*t)) : NULL;
+	t = lc_key_ok ? ol_calloc(OL_MEM_LIVECOUNT, 1, sizeof(*t)) : NULL;
 	if (t && pthread_setspecific(lc_key, t) != 0) {
-		free(t);
+		ol_free(t);
 		t = NULL;
 	}
 	if (!t) {

@@ -4,6 +4,11 @@
  * C library's otherwise, always zeroed and aligned as asked. Also the
  * record of sizes too large for the object header (over 16 MiB), which
  * ops->free must be given back exactly.
+ *
+ * And the library's own bookkeeping memory (ol_malloc and friends): the
+ * live counts, the registry, stacks, trackers, the quarantine. It all goes
+ * through one place so that a test can make any part of it fail and check
+ * that no object is lost or corrupted when it does.
  */
 #include "objlife-private.h"
 
@@ -53,6 +58,27 @@ static void *aligned_zalloc(size_t size, size_t align)
 #endif
 	memset(mem, 0, size);
 	return mem;
+}
+
+bool (*ol_mem_fail_hook)(enum ol_mem_use use, size_t size);
+
+void *ol_malloc(enum ol_mem_use use, size_t size)
+{
+	if (ol_unlikely(ol_mem_fail_hook != NULL) && ol_mem_fail_hook(use, size))
+		return NULL;
+	return malloc(size);
+}
+
+void *ol_calloc(enum ol_mem_use use, size_t n, size_t size)
+{
+	if (ol_unlikely(ol_mem_fail_hook != NULL) && ol_mem_fail_hook(use, n * size))
+		return NULL;
+	return calloc(n, size);
+}
+
+void ol_free(void *mem)
+{
+	free(mem);
 }
 
 void *ol_mem_alloc(const struct objlife_ops *ops, size_t size, size_t align, uint32_t *flags)
@@ -119,7 +145,7 @@ static struct big_size *big_sizes;
 
 int ol_big_size_remember(const void *mem, size_t size)
 {
-	struct big_size *b = malloc(sizeof(*b));
+	struct big_size *b = ol_malloc(OL_MEM_BIG_SIZE, sizeof(*b));
 
 	if (!b)
 		return -ENOMEM;
@@ -150,7 +176,7 @@ static size_t big_size_find(const void *mem, bool forget)
 	}
 	pthread_mutex_unlock(&big_lock);
 	if (forget)
-		free(b);
+		ol_free(b);
 	return size;
 }
 

@@ -2,7 +2,9 @@
 /*
  * OBJLIFE_DEBUG and OBJLIFE_DEBUG_FILE, read once, at the first call into
  * the library that needs them. The diagnostics they switch on cost nothing
- * while they are unset.
+ * while they are unset: the allocation path tests the flags ol_options()
+ * returns anyway, the teardown path one cached word (ol_options_cached),
+ * and the inline get/put in objlife.h nothing at all.
  */
 #include "objlife-private.h"
 
@@ -14,12 +16,24 @@
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 static unsigned options;
 static FILE *report_stream;
+/* Written once, inside options_once; read by paths that run only once an
+ * object exists, hence after options_once (see ol_options_now()). */
+unsigned ol_options_cached;
 
 static const struct {
 	const char *word;
 	unsigned flag;
 	const char *help;
 } option_words[] = {
+	{ "leaks", OL_OPT_LEAKS,
+	  "keep a registry of live objects with their allocation stacks; report\n"
+	  "objlife:            the live ones at exit, by type and allocation site" },
+	{ "refs", OL_OPT_REFS | OL_OPT_LEAKS,
+	  "objlife_get_tracked() records who holds each reference; leaked and\n"
+	  "objlife:            misused trackers are reported with stacks (implies leaks)" },
+	{ "poison", OL_OPT_POISON,
+	  "keep freed objects in a bounded quarantine, filled and marked dead, so\n"
+	  "objlife:            a get or put on them is reported instead of corrupting memory" },
 	{ "abort", OL_OPT_ABORT, "the default report handler aborts after reporting" },
 	{ "help", 0, "print this list" },
 };
@@ -44,6 +58,7 @@ static void print_help(void)
 	for (i = 0; i < N_OPTIONS; i++)
 		fprintf(stderr, "objlife:   %-8s %s\n", option_words[i].word, option_words[i].help);
 	fputs("objlife: OBJLIFE_DEBUG_FILE=path writes reports to path instead of stderr\n", stderr);
+	fprintf(stderr, "objlife: stacks: %s\n", ol_backtrace_method());
 }
 
 static void print_unknown(const char *word, size_t len)
@@ -94,6 +109,7 @@ static void read_options(void)
 
 	if (debug)
 		options = parse(debug);
+	ol_store32(&ol_options_cached, options, OL_RELAXED);
 	report_stream = stderr;
 	if (file && *file) {
 		FILE *f = fopen(file, "ae");

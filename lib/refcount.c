@@ -15,10 +15,20 @@
  * The consumer's inline fast path in objlife.h does the same arithmetic
  * and calls the objlife__*_slow functions here for every case that is not
  * a plain increment or decrement.
+ *
+ * With OBJLIFE_DEBUG=poison a freed object waiting in poison.c's quarantine
+ * has a count with the top bit set too, so it reaches the slow paths here
+ * with no cost to the fast path; OL_POISONED tells it from a saturated
+ * one, and poison.c reports the access instead.
  */
 #include "objlife-private.h"
 
 #include <pthread.h>
+
+static bool is_saturated(uint32_t count)
+{
+	return count > OBJLIFE_REFCOUNT_MAX;
+}
 
 void ol_saturate(struct objlife *obj, enum objlife_event event, uint32_t seen,
 		 const char *fmt, ...)
@@ -36,14 +46,12 @@ void ol_saturate(struct objlife *obj, enum objlife_event event, uint32_t seen,
 	va_end(ap);
 }
 
-static bool is_saturated(uint32_t count)
-{
-	return count > OBJLIFE_REFCOUNT_MAX;
-}
-
 void objlife__get_slow(struct objlife *obj, uint32_t old)
 {
-	if (old == 0)
+	/* A poisoned count looks saturated: the flag tells them apart. */
+	if (is_saturated(old) && ol_unlikely(ol_is_poisoned(obj)))
+		ol_poison_access(obj, "get");
+	else if (old == 0)
 		ol_saturate(obj, OBJLIFE_EVENT_GET_ON_ZERO, old,
 			    "get on a zero count (use after free); the object will leak");
 	else if (old == OBJLIFE_REFCOUNT_MAX)
@@ -63,6 +71,8 @@ void objlife__put_slow(struct objlife *obj, uint32_t old)
 		ol_release(obj);
 	} else if (old == 0) {
 		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, old, "put below zero; the object will leak");
+	} else if (ol_unlikely(ol_is_poisoned(obj))) {
+		ol_poison_access(obj, "put");
 	} else {
 		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, old,
 			    "put on a saturated count; the object will leak");
@@ -76,6 +86,10 @@ bool objlife__get_unless_zero_slow(struct objlife *obj)
 	for (;;) {
 		if (old == 0)
 			return false;
+		if (is_saturated(old) && ol_unlikely(ol_is_poisoned(obj))) {
+			ol_poison_access(obj, "get_unless_zero");
+			return false;
+		}
 		if (is_saturated(old)) {
 			ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
 				    "get on a saturated count; the object will leak");
@@ -137,8 +151,10 @@ uint32_t objlife_refcount(const struct objlife *obj)
 		return 0;
 	count = ol_load32(&obj->_count, OL_RELAXED);
 	/* Between a racing operation and its re-pin a saturated count can be
-	 * off by a few; it is still saturated. */
-	return is_saturated(count) ? OBJLIFE_REFCOUNT_SATURATED : count;
+	 * off by a few; it is still saturated. A poisoned object is dead. */
+	if (!is_saturated(count))
+		return count;
+	return ol_is_poisoned(obj) ? 0 : OBJLIFE_REFCOUNT_SATURATED;
 }
 
 /* Drops a reference unless it is the last one: the kernel's

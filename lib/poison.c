@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OBJLIFE_DEBUG=poison: freed objects wait in a bounded quarantine before
+ * their memory goes back to the allocator, so that a late get or put hits
+ * a recognisably dead object instead of whatever the allocator put there
+ * next.
+ *
+ * A quarantined object keeps its header's ops pointer (reports name its
+ * type, and the memory goes back through ops->free with its size), has its
+ * count set to POISON_COUNT and OL_POISONED set, and the rest filled with
+ * POISON_BYTE. POISON_COUNT has the top bit set, so the inline get/put in
+ * objlife.h take their slow path without a single extra instruction, and
+ * the slow paths in refcount.c test OL_POISONED before they would treat
+ * the count as saturated: the access is reported as BAD_OBJECT (once per
+ * object), the dead count restored, and nothing else changes.
+ *
+ * What it catches: get, put, get_unless_zero, put_mutex, may_leak and the
+ * tracked calls on an object freed up to QUARANTINE_OBJECTS objects or
+ * QUARANTINE_BYTES bytes ago; and writes into a freed object, found when
+ * it leaves the quarantine (the fill is checked). What it cannot catch:
+ * anything after the memory went back to the allocator (the quarantine is
+ * bounded), plain reads of a freed object's fields (they see 0x6b bytes,
+ * which helps a debugger, but nothing reports them), and an access racing
+ * with the object's eviction. For those, AddressSanitizer or Valgrind.
+ *
+ * The quarantine is a ring under one lock, taken only on free; the memory
+ * is checked and given back after the lock is dropped, since ops->free is
+ * the user's code.
+ */
+#include "objlife-private.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define QUARANTINE_OBJECTS 1024u
+#define QUARANTINE_BYTES ((size_t)16 << 20)
+#define POISON_BYTE 0x6b                /* the kernel's POISON_FREE */
+#define POISON_COUNT 0xdeadbeefu        /* top bit set: the inline code's slow path */
+
+struct quarantined {
+	struct objlife *obj;
+	const struct objlife_ops *ops;
+	size_t size;
+	uint32_t info;
+};
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t q_once = PTHREAD_ONCE_INIT;
+static struct quarantined *ring;        /* QUARANTINE_OBJECTS slots, under q_lock */
+static unsigned q_head, q_n;            /* oldest slot, how many */
+static size_t q_bytes;
+
+static void q_lock_(void) { pthread_mutex_lock(&q_lock); }
+static void q_unlock_(void) { pthread_mutex_unlock(&q_lock); }
+
+static void q_init(void)
+{
+	ring = ol_calloc(OL_MEM_QUARANTINE, QUARANTINE_OBJECTS, sizeof(*ring));
+	/* q_lock nests in no other lock: a fork handler of its own is safe. */
+	pthread_atfork(q_lock_, q_unlock_, q_unlock_);
+}
+
+static void report(struct objlife *obj, const char *fmt, ...) OL_PRINTF(2, 3);
+static void report(struct objlife *obj, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ol_report_object(OBJLIFE_EVENT_BAD_OBJECT, obj, 0, fmt, ap);
+	va_end(ap);
+}
+
+void ol_poison_access(struct objlife *obj, const char *what)
+{
+	ol_store32(&obj->_count, POISON_COUNT, OL_RELAXED);
+	/* One report per object, as for saturation: a loop over a freed
+	 * object must not flood the log. */
+	if (ol_or32(&obj->_info, OL_REPORTED, OL_RELAXED) & OL_REPORTED)
+		return;
+	report(obj, "%s on a freed object (in the poison quarantine); nothing changed", what);
+}
+
+/* Out of the quarantine: checks the fill, then gives the memory back. */
+static void evict(const struct quarantined *q)
+{
+	const unsigned char *p = (const unsigned char *)q->obj;
+	size_t i;
+
+	for (i = sizeof(struct objlife); i < q->size; i++) {
+		if (p[i] != POISON_BYTE) {
+			report(q->obj, "freed object was written after free (at offset %zu, found 0x%02x)",
+			       i, p[i]);
+			break;
+		}
+	}
+	ol_mem_free(q->ops, q->obj, q->size, q->info);
+}
+
+bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
+{
+	enum { BATCH = 8 };
+	struct quarantined out[BATCH];
+	unsigned nout, k;
+
+	pthread_once(&q_once, q_init);
+	if (!ring) {
+		ol_report_no_memory(OL_NOMEM_QUARANTINE, obj,
+				    "out of memory for the poison quarantine; freed objects go back to "
+				    "the allocator unchecked");
+		return false;
+	}
+	/* Dead from here on. OL_REPORTED is clear: an object that had a
+	 * misuse reported is saturated and never freed. */
+	ol_store32(&obj->_count, POISON_COUNT, OL_RELAXED);
+	ol_or32(&obj->_info, OL_POISONED, OL_RELAXED);
+	memset((char *)obj + sizeof(struct objlife), POISON_BYTE, size - sizeof(struct objlife));
+
+	pthread_mutex_lock(&q_lock);
+	for (;;) {
+		nout = 0;
+		/* Keep the newest always; the oldest go while over a limit. */
+		while (nout < BATCH && q_n > 0 &&
+		       (q_n >= QUARANTINE_OBJECTS || q_bytes + size > QUARANTINE_BYTES)) {
+			out[nout++] = ring[q_head];
+			q_bytes -= ring[q_head].size;
+			q_head = (q_head + 1) % QUARANTINE_OBJECTS;
+			q_n--;
+		}
+		if (nout == 0)
+			break;
+		pthread_mutex_unlock(&q_lock);
+		for (k = 0; k < nout; k++)
+			evict(&out[k]);
+		pthread_mutex_lock(&q_lock);
+	}
+	ring[(q_head + q_n) % QUARANTINE_OBJECTS] = (struct quarantined){ obj, obj->_ops, size, info };
+	q_n++;
+	q_bytes += size;
+	pthread_mutex_unlock(&q_lock);
+	return true;
+}

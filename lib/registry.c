@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The registry of live objects, on only when OBJLIFE_DEBUG contains
+ * "leaks": for every object, where it was allocated and (with "refs") who
+ * holds references to it. The header cannot grow, so the record lives in a
+ * map keyed by the object's address.
+ *
+ * Cost per allocation and per free is O(1) however many objects live:
+ *  - 64 shards by address, each with its own lock, so threads working on
+ *    different objects seldom share one, and the leak report can copy one
+ *    shard at a time while the others keep working;
+ *  - in each shard an addrmap (incremental resize: no operation rehashes
+ *    the whole table);
+ *  - entries come from a per-shard free list, refilled 32 at a time, so
+ *    the common case calls no allocator; they are never given back (the
+ *    registry's memory is that of the peak number of live objects);
+ *  - the allocation stack is an interned pointer (stackdepot.c) that
+ *    backtrace.c's per-thread cache usually finds without unwinding.
+ *
+ * Who owns what: registry.c owns the entries and the shards' locks;
+ * tracker.c owns the trackers, kept in the shard of the object they
+ * track, under the same lock. No other lock is ever taken with a shard's.
+ *
+ * If memory runs out, the object is marked OL_UNTRACKED and works exactly
+ * as before; NO_MEMORY is reported once, and leak reports count such
+ * objects per type without a site.
+ */
+#include "objlife-private.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRIES_PER_CHUNK 32
+
+/* Entries come ENTRIES_PER_CHUNK at a time. The chunks are chained from
+ * their shard so that they stay reachable by their start (leak checkers
+ * would otherwise see only pointers into their middle). */
+struct chunk {
+	struct chunk *next;
+	struct ol_entry entry[ENTRIES_PER_CHUNK];
+};
+
+struct shard {
+	pthread_mutex_t lock;
+	struct ol_amap objects;           /* struct ol_entry by object address */
+	struct ol_entry *free;            /* unused entries, chained by node.next */
+	struct chunk *chunks;             /* every entry's memory */
+	struct ol_tracker_shard trackers; /* tracker.c's */
+} __attribute__((aligned(64)));       /* one cache line each: no false sharing of locks */
+
+static struct shard shards[OL_REGISTRY_SHARDS];
+static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
+
+static void lock_all(void)
+{
+	unsigned i;
+
+	for (i = 0; i < OL_REGISTRY_SHARDS; i++)
+		pthread_mutex_lock(&shards[i].lock);
+}
+
+static void unlock_all(void)
+{
+	unsigned i;
+
+	for (i = OL_REGISTRY_SHARDS; i-- > 0;)
+		pthread_mutex_unlock(&shards[i].lock);
+}
+
+static void registry_init(void)
+{
+	unsigned i;
+
+	for (i = 0; i < OL_REGISTRY_SHARDS; i++) {
+		pthread_mutex_init(&shards[i].lock, NULL);
+		shards[i].objects.use = OL_MEM_REGISTRY;
+		shards[i].trackers.map.use = OL_MEM_TRACKER;
+	}
+	/* Shards are locked in index order, and never two otherwise, so the
+	 * fork handler cannot deadlock with a thread holding one. */
+	pthread_atfork(lock_all, unlock_all, unlock_all);
+	/* Registered at the first allocation with "leaks": it runs after the
+	 * atexit handlers the program registers later, which may still free
+	 * objects. */
+	atexit(ol_leak_report_at_exit);
+}
+
+unsigned ol_registry_shard_of(uintptr_t key)
+{
+	/* The top bits of the product; addrmap.c uses lower ones. */
+	return (unsigned)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> 58) & (OL_REGISTRY_SHARDS - 1);
+}
+
+struct ol_tracker_shard *ol_registry_lock(unsigned shard)
+{
+	pthread_once(&registry_once, registry_init);
+	pthread_mutex_lock(&shards[shard].lock);
+	return &shards[shard].trackers;
+}
+
+void ol_registry_unlock(unsigned shard)
+{
+	pthread_mutex_unlock(&shards[shard].lock);
+}
+
+struct ol_entry *ol_registry_find(unsigned shard, const struct objlife *obj)
+{
+	struct ol_anode *node = ol_amap_find(&shards[shard].objects, (uintptr_t)obj);
+
+	return node ? (struct ol_entry *)node : NULL;
+}
+
+/* Shard locked. An unused entry, or NULL when out of memory. */
+static struct ol_entry *entry_get(struct shard *sh)
+{
+	struct ol_entry *e = sh->free;
+
+	if (!e) {
+		struct chunk *chunk = ol_malloc(OL_MEM_REGISTRY, sizeof(*chunk));
+		int i;
+
+		if (!chunk)
+			return NULL;
+		chunk->next = sh->chunks;
+		sh->chunks = chunk;
+		for (i = ENTRIES_PER_CHUNK - 1; i >= 0; i--) {
+			chunk->entry[i].node.next = sh->free ? &sh->free->node : NULL;
+			sh->free = &chunk->entry[i];
+		}
+		e = sh->free;
+	}
+	sh->free = (struct ol_entry *)e->node.next;
+	return e;
+}
+
+/* Shard locked. */
+static void entry_put(struct shard *sh, struct ol_entry *e)
+{
+	e->node.next = sh->free ? &sh->free->node : NULL;
+	sh->free = e;
+}
+
+void ol_registry_add(struct objlife *obj, const void *caller)
+{
+	/* Unwinding (rarely needed: see backtrace.c) and interning happen
+	 * before the shard's lock, which then covers a few pointer writes. */
+	const struct ol_stack *stack = ol_stack_capture(caller);
+	unsigned i = ol_registry_shard_of((uintptr_t)obj);
+	struct shard *sh = &shards[i];
+	struct ol_entry *e;
+
+	ol_registry_lock(i);
+	e = entry_get(sh);
+	if (e) {
+		e->node.key = (uintptr_t)obj;
+		e->stack = stack;
+		e->trackers = NULL;
+		e->untracked_refs = 0;
+		if (ol_amap_insert(&sh->objects, &e->node) < 0) {
+			entry_put(sh, e);
+			e = NULL;
+		}
+	}
+	ol_registry_unlock(i);
+	if (!e) {
+		ol_or32(&obj->_info, OL_UNTRACKED, OL_RELAXED);
+		ol_report_no_memory(OL_NOMEM_REGISTRY, obj,
+				    "out of memory in the leak registry; this object is not tracked "
+				    "(leak reports count such objects per type, without a site)");
+	}
+}
+
+void ol_registry_remove(struct objlife *obj)
+{
+	enum { SHOWN = 4 };
+	const struct ol_stack *taken[SHOWN];
+	unsigned i = ol_registry_shard_of((uintptr_t)obj);
+	struct shard *sh = &shards[i];
+	struct ol_tracker_shard *ts;
+	struct ol_entry *e;
+	unsigned held = 0;
+
+	if (ol_load32(&obj->_info, OL_RELAXED) & OL_UNTRACKED)
+		return;
+	ts = ol_registry_lock(i);
+	e = (struct ol_entry *)ol_amap_remove(&sh->objects, (uintptr_t)obj);
+	if (e) {
+		if (e->trackers)
+			held = ol_tracker_orphan_all(ts, e, taken, SHOWN);
+		entry_put(sh, e);
+	}
+	ol_registry_unlock(i);
+
+	if (held) {
+		/* Their holders dropped the references with a plain put (or
+		 * dropped someone else's): the count reached zero under them. */
+		int saved = errno;   /* a put does not touch errno */
+		struct ol_symbolizer *sym = ol_symbolizer_new();
+		struct ol_text t;
+		unsigned k;
+
+		ol_text_init(&t);
+		ol_text_add(&t, "objlife: %s: type=%s obj=%p count=0: released with %u tracker%s "
+			    "still held (a reference taken with objlife_get_tracked() was dropped by a "
+			    "plain put)", ol_event_word(OBJLIFE_EVENT_BAD_TRACKER), obj->_ops->name,
+			    (void *)obj, held, held == 1 ? "" : "s");
+		for (k = 0; k < held && k < SHOWN; k++) {
+			ol_text_add(&t, "\n  tracker taken at:\n");
+			ol_stack_format(&t, sym, taken[k]);
+		}
+		if (held > SHOWN)
+			ol_text_add(&t, "\n  ... and %u more", held - SHOWN);
+		ol_report_text(OBJLIFE_EVENT_BAD_TRACKER, obj, t.buf);
+		ol_text_free(&t);
+		ol_symbolizer_free(sym);
+		errno = saved;
+	}
+}
+
+/* ---- snapshots for reports ------------------------------------------ */
+
+static bool grow(void **array, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *a;
+
+	if (need <= *cap)
+		return true;
+	while (n < need)
+		n *= 2;
+	a = ol_malloc(OL_MEM_REPORT, n * size);
+	if (!a)
+		return false;
+	if (*array) {
+		memcpy(a, *array, *cap * size);
+		ol_free(*array);
+	}
+	*array = a;
+	*cap = n;
+	return true;
+}
+
+/* Shard locked: the object is alive (its memory goes back only after
+ * ol_registry_remove() took this lock), so its header may be read. */
+static void copy_entry(struct ol_anode *node, void *data)
+{
+	struct ol_leak_set *set = data;
+	struct ol_entry *e = (struct ol_entry *)node;
+	const struct objlife *obj = (const struct objlife *)e->node.key;
+	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
+	uint32_t count = objlife_refcount(obj);
+	struct ol_leak *l;
+	uint32_t nt;
+
+	/* Left out: meant to live forever, or dying right now. */
+	if ((info & OL_MAY_LEAK) || count == 0)
+		return;
+	if (!grow((void **)&set->leak, &set->cap, set->n + 1, sizeof(*set->leak))) {
+		set->incomplete = true;
+		return;
+	}
+	l = &set->leak[set->n++];
+	l->obj = obj;
+	l->ops = obj->_ops;
+	l->stack = e->stack;
+	l->count = count;
+	l->ntrackers = 0;
+	l->trackers = set->ntracker;
+	if (!e->trackers)
+		return;
+	nt = ol_tracker_stacks(e, NULL, 0);
+	if (!grow((void **)&set->tracker, &set->tracker_cap, set->ntracker + nt,
+		  sizeof(*set->tracker))) {
+		set->incomplete = true;
+		return;
+	}
+	l->ntrackers = ol_tracker_stacks(e, set->tracker + set->ntracker, nt);
+	set->ntracker += l->ntrackers;
+}
+
+void ol_registry_snapshot(struct ol_leak_set *set)
+{
+	unsigned i;
+
+	memset(set, 0, sizeof(*set));
+	for (i = 0; i < OL_REGISTRY_SHARDS; i++) {
+		ol_registry_lock(i);
+		ol_amap_foreach(&shards[i].objects, copy_entry, set);
+		ol_registry_unlock(i);
+	}
+}
+
+void ol_leak_set_free(struct ol_leak_set *set)
+{
+	ol_free(set->leak);
+	ol_free(set->tracker);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The diagnostics out of memory: the registry, the stack depot, trackers,
+ * the quarantine and report texts each failing in turn. An object is
+ * never lost or corrupted: it is counted as untracked, NO_MEMORY is
+ * reported once, and everything goes on working.
+ *
+ * This program compiles the library's sources in, to reach the hidden
+ * hook ol_mem_fail_hook that fails internal allocations.
+ */
+#include "objlife-private.h"
+#include "testutil.h"
+
+#ifdef HAVE_VALGRIND_VALGRIND_H
+# include <valgrind/valgrind.h>
+#endif
+
+static enum ol_mem_use failing;
+static bool failing_on;
+
+static bool fail_one_use(enum ol_mem_use use, size_t size)
+{
+	(void)size;
+	return failing_on && use == failing;
+}
+
+static void fail(enum ol_mem_use use)
+{
+	failing = use;
+	failing_on = true;
+	ol_mem_fail_hook = fail_one_use;
+}
+
+static void stop_failing(void)
+{
+	failing_on = false;
+}
+
+static char *leak_check_text(size_t *live)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	*live = objlife_leak_check(out);
+	fclose(out);
+	return text;
+}
+
+static unsigned count_events(enum objlife_event event)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < tu_events_count() && i < TU_MAX_EVENTS; i++)
+		n += tu_events.event[i] == event;
+	return n;
+}
+
+static void run_with(const char *debug)
+{
+	setenv("OBJLIFE_DEBUG", debug, 1);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
+static void test_registry_out_of_memory_untracks_the_object(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *a, *b, *tracked;
+		size_t live;
+		char *text;
+
+		tu_events_start();
+		fail(OL_MEM_REGISTRY);    /* before the registry has any memory */
+		a = tu_new(&c);
+		b = tu_new(&c);
+		stop_failing();
+		/* Both objects work as ever. */
+		g_assert_cmpint(c.inits, ==, 2);
+		tu_get(a);
+		g_assert_cmpuint(objlife_refcount(&a->ref), ==, 2);
+		tu_put(a);
+		/* Said once, for the first. */
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
+		g_assert_true(tu_events.obj[0] == &a->ref);
+		g_assert_true(g_str_has_prefix(tu_events.message[0], "objlife: NO_MEMORY: type=tu_obj obj=0x"));
+		g_assert_nonnull(strstr(tu_events.message[0], "out of memory in the leak registry; this object is not tracked"));
+
+		/* Counted, without a site; a tracked one alongside has its site. */
+		tracked = tu_new(&c);
+		text = leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 3);
+		g_assert_nonnull(strstr(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n    #0 "));
+		g_assert_nonnull(strstr(text, "objlife: LEAK: 2 x tu_obj (not tracked: the registry was out of memory; no counts or site)\n"));
+		free(text);
+
+		tu_put(a);
+		tu_put(b);
+		tu_put(tracked);
+		g_assert_cmpint(c.releases, ==, 3);
+		text = leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 0);
+		g_assert_cmpstr(text, ==, "");
+		free(text);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		return;
+	}
+	run_with("leaks");
+}
+
+static void test_registry_out_of_memory_under_refs(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o;
+		struct objlife_tracker *t;
+
+		tu_events_start();
+		fail(OL_MEM_REGISTRY);
+		o = tu_new(NULL);
+		stop_failing();
+		/* Untracked object: untracked references, plain get/put. */
+		objlife_get_tracked(&o->ref, &t);
+		g_assert_null(t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		objlife_put_tracked(&o->ref, &t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		tu_put(o);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_stack_out_of_memory_keeps_the_object_tracked(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o;
+		size_t live;
+		char *text;
+
+		tu_events_start();
+		fail(OL_MEM_STACK);
+		o = tu_new(NULL);
+		stop_failing();
+		g_assert_cmpuint(count_events(OBJLIFE_EVENT_NO_MEMORY), ==, 1);
+		g_assert_nonnull(strstr(tu_events.message[0], "objlife: NO_MEMORY: out of memory for a stack"));
+		text = leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 1);
+		g_assert_nonnull(strstr(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n"
+					"    (no stack: out of memory when it was taken)\n"));
+		free(text);
+		tu_put(o);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	run_with("leaks");
+}
+
+static void test_stack_cache_out_of_memory_only_slows_down(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o;
+		size_t live;
+		char *text;
+
+		tu_events_start();
+		fail(OL_MEM_STACK_CACHE);
+		o = tu_new(NULL);
+		stop_failing();
+#ifdef RUNNING_ON_VALGRIND
+		if (RUNNING_ON_VALGRIND) {
+			/* No cache under Valgrind (see backtrace.c): nothing failed. */
+			g_assert_cmpuint(tu_events_count(), ==, 0);
+		} else
+#endif
+		{
+			g_assert_cmpuint(tu_events_count(), ==, 1);
+			g_assert_nonnull(strstr(tu_events.message[0],
+						"objlife: NO_MEMORY: out of memory for a thread's stack cache"));
+		}
+		/* The stack is all there. */
+		text = leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 1);
+		g_assert_nonnull(strstr(text, "allocated at:\n    #0 "));
+#ifdef HAVE_LIBDW
+		/* A static function: only libdw names it. */
+		g_assert_nonnull(strstr(text, " test_stack_cache_out_of_memory_only_slows_down"));
+#endif
+		free(text);
+		tu_put(o);
+		return;
+	}
+	run_with("leaks");
+}
+
+static void test_tracker_out_of_memory_takes_an_untracked_reference(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *t1, *t2, *ok;
+
+		tu_events_start();
+		fail(OL_MEM_TRACKER);
+		objlife_get_tracked(&o->ref, &t1);
+		objlife_get_tracked(&o->ref, &t2);
+		stop_failing();
+		g_assert_null(t1);
+		g_assert_null(t2);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 3);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
+		objlife_get_tracked(&o->ref, &ok);
+		g_assert_nonnull(ok);
+		/* The untracked ones drop as NULL trackers, no complaint. */
+		objlife_put_tracked(&o->ref, &t1);
+		objlife_put_tracked(&o->ref, &t2);
+		objlife_put_tracked(&o->ref, &ok);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		/* A third NULL drop has no untracked reference left. */
+		objlife_put_tracked(&o->ref, &t1);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(count_events(OBJLIFE_EVENT_BAD_TRACKER), ==, 1);
+		tu_put(o);
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_quarantine_out_of_memory_frees_directly(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *a = tu_new(&c), *b = tu_new(&c);
+
+		tu_events_start();
+		fail(OL_MEM_QUARANTINE);
+		tu_put(a);
+		tu_put(b);
+		stop_failing();
+		g_assert_cmpint(c.releases, ==, 2);
+		g_assert_cmpuint(objlife_live_count(NULL), ==, 0);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
+		g_assert_nonnull(strstr(tu_events.message[0], "out of memory for the poison quarantine"));
+		return;
+	}
+	run_with("poison");
+}
+
+static void test_report_out_of_memory_still_reports(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		size_t live;
+		char *text;
+
+		fail(OL_MEM_REPORT);
+		text = leak_check_text(&live);
+		stop_failing();
+		g_assert_cmpuint(live, ==, 1);
+		/* It says what it could not do, rather than nothing. */
+		g_assert_cmpstr(text, ==, "objlife: LEAK: (out of memory while listing: some objects are missing)\n");
+		free(text);
+		tu_put(o);
+		return;
+	}
+	run_with("leaks");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/diag/oom/registry-untracks-the-object", test_registry_out_of_memory_untracks_the_object);
+	g_test_add_func("/diag/oom/registry-under-refs", test_registry_out_of_memory_under_refs);
+	g_test_add_func("/diag/oom/stack-keeps-the-object-tracked", test_stack_out_of_memory_keeps_the_object_tracked);
+	g_test_add_func("/diag/oom/stack-cache-only-slows-down", test_stack_cache_out_of_memory_only_slows_down);
+	g_test_add_func("/diag/oom/tracker-takes-an-untracked-reference",
+			test_tracker_out_of_memory_takes_an_untracked_reference);
+	g_test_add_func("/diag/oom/quarantine-frees-directly", test_quarantine_out_of_memory_frees_directly);
+	g_test_add_func("/diag/oom/report-text-still-reports", test_report_out_of_memory_still_reports);
+	return g_test_run();
+}

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OBJLIFE_DEBUG=refs: objlife_get_tracked()/objlife_put_tracked(). A leaked
+ * tracked reference names its holder; a tracker dropped twice, on another
+ * object, or never taken is reported as BAD_TRACKER and leaves the count
+ * alone; a NULL tracker pointer is EINVAL but keeps the reference
+ * semantics; with refs off the calls are plain get/put.
+ */
+#include "config.h"
+#include "testutil.h"
+#include "diag/spawn.h"
+
+/* ---- the helper program ------------------------------------------------ */
+
+static void test_leaked_tracker_names_its_holder(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "leak-tracker", "refs", NULL);
+
+	g_test_message("the report:\n%s", r.err);   /* for the test log */
+	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	g_assert_cmpuint(diag_count(r.err, "objlife: LEAK: "), ==, 1);
+	diag_assert_in_order(r.err, "objlife: LEAK: 1 x session (count 1) allocated at:\n"
+			     "    #0 session_new", "\n  held by 1 tracker taken at:\n    #0 hold_session");
+#ifdef HAVE_EXECINFO_H   /* without backtrace(), a stack is its first frame */
+	diag_assert_in_order(r.err, "    #0 hold_session", "\n    #1 mode_leak_tracker");
+#endif
+	diag_run_free(&r);
+}
+
+static void test_double_drop_is_reported_and_count_unchanged(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "double-drop", "refs", NULL);
+
+	g_test_message("the report:\n%s", r.err);   /* for the test log */
+	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	g_assert_cmpstr(r.out, ==, "taken: count=2\ndropped: count=1\ndropped again: count=1\nlive=0\n");
+	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
+	g_assert_true(g_str_has_prefix(r.err, "objlife: BAD_TRACKER: type=session obj=0x"));
+	diag_assert_has(r.err, " count=1: tracker dropped twice; the count is unchanged\n");
+	/* Both ends, and the second drop. */
+	diag_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  first dropped at:\n    #0 drop_ref");
+	diag_assert_in_order(r.err, "  first dropped at:", "  dropped again at:\n    #0 drop_ref_again");
+#ifdef HAVE_LIBDW
+	diag_assert_has(r.err, "lifecycle.c:");
+#endif
+	diag_run_free(&r);
+}
+
+static void test_tracker_of_another_object_is_reported(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "other-object", "refs", NULL);
+
+	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	/* a kept the tracked reference, b its own: neither count moved. */
+	g_assert_cmpstr(r.out, ==, "a=2 b=1\nlive=0\n");
+	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
+	diag_assert_has(r.err, "tracker of another object (type=session obj=0x");
+	diag_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  dropped at:\n    #0 drop_ref");
+	diag_run_free(&r);
+}
+
+/* ---- in-process -------------------------------------------------------- */
+
+static void test_refs_off_is_plain_get_put(void)
+{
+	/* This process has no OBJLIFE_DEBUG (the suite's environment). */
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *t = (struct objlife_tracker *)&t;   /* garbage on purpose */
+
+		tu_events_start();
+		g_assert_true(objlife_get_tracked(&o->ref, &t) == &o->ref);
+		g_assert_null(t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		objlife_put_tracked(&o->ref, &t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		/* A NULL tracker pointer: EINVAL, and the reference moves all the same. */
+		errno = 0;
+		objlife_get_tracked(&o->ref, NULL);
+		g_assert_cmpint(errno, ==, EINVAL);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		errno = 0;
+		objlife_put_tracked(&o->ref, NULL);
+		g_assert_cmpint(errno, ==, EINVAL);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		tu_put(o);
+		g_assert_cmpuint(objlife_live_count(&tu_ops), ==, 0);
+		/* NULL object: nothing, and the tracker is cleared. */
+		t = (struct objlife_tracker *)&t;
+		g_assert_null(objlife_get_tracked(NULL, &t));
+		g_assert_null(t);
+		objlife_put_tracked(NULL, &t);
+		return;
+	}
+	unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
+/* Runs the calling test's subprocess branch with OBJLIFE_DEBUG=@debug. */
+static void run_with(const char *debug)
+{
+	setenv("OBJLIFE_DEBUG", debug, 1);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
+static void test_tracked_get_and_put_pair_up(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *o = tu_new(&c);
+		struct objlife_tracker *t1, *t2;
+
+		tu_events_start();
+		objlife_get_tracked(&o->ref, &t1);
+		objlife_get_tracked(&o->ref, &t2);
+		g_assert_nonnull(t1);
+		g_assert_nonnull(t2);
+		g_assert_true(t1 != t2);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 3);
+		/* In any order. */
+		objlife_put_tracked(&o->ref, &t1);
+		objlife_put_tracked(&o->ref, &t2);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		tu_put(o);
+		g_assert_cmpint(c.releases, ==, 1);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_null_tracker_pointer_is_einval_and_reported(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+
+		tu_events_start();
+		errno = 0;
+		g_assert_true(objlife_get_tracked(&o->ref, NULL) == &o->ref);
+		g_assert_cmpint(errno, ==, EINVAL);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		errno = 0;
+		objlife_put_tracked(&o->ref, NULL);
+		g_assert_cmpint(errno, ==, EINVAL);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 2);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_BAD_TRACKER);
+		g_assert_true(g_str_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=tu_obj obj=0x"));
+		g_assert_nonnull(strstr(tu_events.message[0], "count=2: NULL tracker pointer; the reference is taken, untracked\n  taken at:\n    #0 "));
+		g_assert_nonnull(strstr(tu_events.message[1], "count=2: NULL tracker pointer; the reference is dropped, untracked\n  dropped at:\n    #0 "));
+		tu_put(o);
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_unknown_handle_is_reported_and_count_unchanged(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *never = (struct objlife_tracker *)(uintptr_t)0x12345;
+		struct objlife_tracker *even = (struct objlife_tracker *)(uintptr_t)0x1000;
+		struct objlife_tracker *none = NULL;
+
+		objlife_get(&o->ref);
+		tu_events_start();
+		objlife_put_tracked(&o->ref, &never);
+		objlife_put_tracked(&o->ref, &even);
+		/* NULL: an untracked reference, and this object has none. */
+		objlife_put_tracked(&o->ref, &none);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		g_assert_cmpuint(tu_events_count(), ==, 3);
+		g_assert_nonnull(strstr(tu_events.message[0], "unknown tracker (never taken, or dropped long ago); the count is unchanged"));
+		g_assert_nonnull(strstr(tu_events.message[1], "not a tracker handle; the count is unchanged"));
+		g_assert_nonnull(strstr(tu_events.message[2], "NULL tracker and no untracked reference to drop"));
+		tu_put(o);
+		tu_put(o);
+		g_assert_cmpuint(objlife_live_count(&tu_ops), ==, 0);
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_dropped_handles_are_never_reused(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *first, *t;
+		int i;
+
+		objlife_get_tracked(&o->ref, &first);
+		objlife_put_tracked(&o->ref, &first);
+		/* Many trackers later (past the kept dropped ones), the old
+		 * handle still names no live tracker, even on the same object. */
+		for (i = 0; i < 10000; i++) {
+			objlife_get_tracked(&o->ref, &t);
+			g_assert_true(t != first);
+			objlife_put_tracked(&o->ref, &t);
+		}
+		objlife_get_tracked(&o->ref, &t);
+		tu_events_start();
+		objlife_put_tracked(&o->ref, &first);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_nonnull(strstr(tu_events.message[0], "unknown tracker"));
+		objlife_put_tracked(&o->ref, &t);
+		tu_put(o);
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_release_with_a_tracker_held_is_reported(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *o = tu_new(&c);
+		struct objlife_tracker *t;
+
+		objlife_get_tracked(&o->ref, &t);
+		tu_events_start();
+		/* The tracked reference dropped by a plain put. */
+		tu_put(o);
+		tu_put(o);
+		g_assert_cmpint(c.releases, ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_BAD_TRACKER);
+		g_assert_nonnull(strstr(tu_events.message[0], "count=0: released with 1 tracker still held"));
+		g_assert_nonnull(strstr(tu_events.message[0], "\n  tracker taken at:\n    #0 "));
+		return;
+	}
+	run_with("refs");
+}
+
+static void test_untracked_object_in_refs_mode(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *t;
+
+		/* may_leak changes nothing for trackers, and nothing leaks. */
+		objlife_may_leak(&o->ref);
+		tu_events_start();
+		objlife_get_tracked(&o->ref, &t);
+		g_assert_nonnull(t);
+		objlife_put_tracked(&o->ref, &t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		return;
+	}
+	run_with("refs");
+}
+
+#define N_THREADS 8
+#define ROUNDS 5000
+
+static void *take_and_drop(void *p)
+{
+	struct tu_obj *o = p;
+	struct objlife_tracker *t[4];
+	int i, k;
+
+	for (i = 0; i < ROUNDS; i++) {
+		for (k = 0; k < 4; k++)
+			objlife_get_tracked(&o->ref, &t[k]);
+		for (k = 3; k >= 0; k--)
+			objlife_put_tracked(&o->ref, &t[k]);
+	}
+	return NULL;
+}
+
+static void test_trackers_under_8_threads(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *o = tu_new(&c);
+		pthread_t th[N_THREADS];
+		int i;
+
+		tu_events_start();
+		for (i = 0; i < N_THREADS; i++)
+			pthread_create(&th[i], NULL, take_and_drop, o);
+		for (i = 0; i < N_THREADS; i++)
+			pthread_join(th[i], NULL);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		tu_put(o);
+		g_assert_cmpint(c.releases, ==, 1);
+		return;
+	}
+	run_with("refs");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/diag/refs/leaked-tracker-names-its-holder", test_leaked_tracker_names_its_holder);
+	g_test_add_func("/diag/refs/double-drop-reported-count-unchanged",
+			test_double_drop_is_reported_and_count_unchanged);
+	g_test_add_func("/diag/refs/tracker-of-another-object-reported", test_tracker_of_another_object_is_reported);
+	g_test_add_func("/diag/refs/off-is-plain-get-put", test_refs_off_is_plain_get_put);
+	g_test_add_func("/diag/refs/get-and-put-pair-up", test_tracked_get_and_put_pair_up);
+	g_test_add_func("/diag/refs/null-tracker-pointer-is-einval", test_null_tracker_pointer_is_einval_and_reported);
+	g_test_add_func("/diag/refs/unknown-handle-count-unchanged", test_unknown_handle_is_reported_and_count_unchanged);
+	g_test_add_func("/diag/refs/dropped-handles-never-reused", test_dropped_handles_are_never_reused);
+	g_test_add_func("/diag/refs/release-with-tracker-held-reported", test_release_with_a_tracker_held_is_reported);
+	g_test_add_func("/diag/refs/may-leak-object-still-tracked", test_untracked_object_in_refs_mode);
+	g_test_add_func("/diag/refs/under-8-threads", test_trackers_under_8_threads);
+	return g_test_run();
+}
