@@ -20,9 +20,10 @@ case ${1-} in
 esac
 
 # Debian 12 package names: the build tools, the test framework (GLib), the
-# compilers the compile checks use, and what the bindings' tests run on.
+# compilers the compile checks use, what the bindings' tests run on, the man
+# pages' tools, the consumers' build systems and the ABI checker.
 packages="autoconf automake libtool pkg-config autoconf-archive make gcc g++ clang libglib2.0-dev
-python3 cargo rustc"
+python3 cargo rustc scdoc man-db cmake meson ninja-build abigail-tools libdw-dev"
 
 missing_packages() {
 	command -v dpkg-query >/dev/null 2>&1 || { echo "$packages"; return; }

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Drives examples/sessiond the way a user's clients would, and prints TAP.
+ *
+ * Run 1 (sessiond -c 14 -s 6 -t 60):
+ *   - six clients at once: each names itself, sees all six sessions in
+ *     STATS, and looks up a neighbour with WHO; then three of them go away
+ *     abruptly (half a request then close, a reset, a request whose reply is
+ *     never read) and the other three see them disappear from STATS and
+ *     from WHO, and QUIT;
+ *   - six sessions at once again, and a seventh is refused with "ERR busy";
+ *   - the fourteenth connection ends the run: the server exits 0 by itself
+ *     and reports 13 served, 1 refused, 0 objects live.
+ * Run 2 (sessiond -c 5 -t 1): an idle client is disconnected at the
+ *   deadline, and the server exits 0 although it accepted only one
+ *   connection.
+ *
+ * The server is found through $top_builddir (make check sets it).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NCLIENTS 6
+
+static unsigned port;
+static int tap_n;
+static pthread_mutex_t tap_lock = PTHREAD_MUTEX_INITIALIZER;
+
+__attribute__((format(printf, 2, 3)))
+static bool tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&tap_lock);
+	printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	pthread_mutex_unlock(&tap_lock);
+	return ok;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&tap_lock);
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	pthread_mutex_unlock(&tap_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* A client connection with line-buffered reads and a 10 s timeout     */
+/* ------------------------------------------------------------------ */
+
+struct client {
+	int fd;
+	char buf[1024];
+	size_t len;
+	char line[1024];        /* the last line read, without its newline */
+};
+
+static bool client_open(struct client *c)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 10 };
+
+	memset(c, 0, sizeof(*c));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((unsigned short)port);
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (c->fd < 0)
+		return false;
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+}
+
+static void client_close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Close with a reset instead of a FIN: SO_LINGER with a zero timeout. */
+static void client_reset(struct client *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	client_close(c);
+}
+
+static bool client_send(struct client *c, const char *text)
+{
+	return send(c->fd, text, strlen(text), MSG_NOSIGNAL) == (ssize_t)strlen(text);
+}
+
+/* Reads one line into c->line; false at the end of the stream or on the
+ * timeout. */
+static bool client_read(struct client *c)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		ssize_t n;
+
+		if (nl) {
+			size_t used = (size_t)(nl - c->buf) + 1;
+
+			memcpy(c->line, c->buf, used - 1);
+			c->line[used - 1] = '\0';
+			memmove(c->buf, c->buf + used, c->len - used);
+			c->len -= used;
+			return true;
+		}
+		if (c->len == sizeof(c->buf))
+			return false;
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		if (n <= 0)
+			return false;
+		c->len += (size_t)n;
+	}
+}
+
+/* True when the server closed the connection (and sent nothing more). */
+static bool client_sees_eof(struct client *c)
+{
+	char byte;
+
+	return c->len == 0 && recv(c->fd, &byte, 1, 0) == 0;
+}
+
+/* Sends @req and checks that the reply is @expected; describes a mismatch
+ * in @why. */
+static bool ask(struct client *c, const char *req, const char *expected, char *why, size_t size)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "%s\n", req);
+	if (!client_send(c, text) || !client_read(c)) {
+		snprintf(why, size, "%s: no reply", req);
+		return false;
+	}
+	if (strcmp(c->line, expected) != 0) {
+		snprintf(why, size, "%.60s: got '%.100s', expected '%.60s'", req, c->line, expected);
+		return false;
+	}
+	return true;
+}
+
+/* Polls STATS until it reports @n sessions (sessions that were abandoned
+ * by their peers take a moment to be noticed). */
+static bool wait_for_sessions(struct client *c, unsigned n, char *why, size_t size)
+{
+	char expected[64];
+	int i;
+
+	snprintf(expected, sizeof(expected), "STATS sessions=%u", n);
+	for (i = 0; i < 200; i++) {
+		if (!client_send(c, "STATS\n") || !client_read(c))
+			break;
+		if (!strcmp(c->line, expected))
+			return true;
+		usleep(25 * 1000);
+	}
+	snprintf(why, size, "STATS: got '%.100s', expected '%s'", c->line, expected);
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* The server process                                                  */
+/* ------------------------------------------------------------------ */
+
+struct server {
+	pid_t pid;
+	FILE *out;              /* its standard output */
+};
+
+static bool server_start(struct server *srv, char *const argv[])
+{
+	int pipefd[2];
+	char line[256];
+
+	if (pipe(pipefd) != 0)
+		return false;
+	srv->pid = fork();
+	if (srv->pid < 0)
+		return false;
+	if (srv->pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	srv->out = fdopen(pipefd[0], "r");
+	if (!srv->out || !fgets(line, sizeof(line), srv->out) ||
+	    sscanf(line, "sessiond: listening on 127.0.0.1:%u", &port) != 1) {
+		diag("first line: %s", srv->out ? line : "(none)");
+		return false;
+	}
+	return true;
+}
+
+/* Waits up to @seconds for the server to exit by itself; kills it after. */
+static int server_wait(struct server *srv, int seconds, char *last, size_t size)
+{
+	int status = -1, i;
+	char line[256];
+
+	for (i = 0; i < seconds * 20; i++) {
+		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid)
+			break;
+		usleep(50 * 1000);
+	}
+	if (i == seconds * 20) {
+		diag("sessiond did not exit within %d s: killing it", seconds);
+		kill(srv->pid, SIGKILL);
+		waitpid(srv->pid, &status, 0);
+	}
+	last[0] = '\0';
+	while (fgets(line, sizeof(line), srv->out))
+		snprintf(last, size, "%.*s", (int)strcspn(line, "\n"), line);
+	fclose(srv->out);
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Run 1, phase A: six clients at once                                 */
+/* ------------------------------------------------------------------ */
+
+/* The clients meet three times: when all are named, when all have looked
+ * up a neighbour, and (the three that stay) when all have seen the other
+ * three go. A client that failed early still turns up at each meeting, so
+ * that the others do not wait for it forever. */
+static pthread_barrier_t all_named, all_looked_up, stayers_saw_it;
+static unsigned ids[NCLIENTS];
+
+static void meet_until(int i, int *met, int upto)
+{
+	while (*met < upto) {
+		switch (++*met) {
+		case 1:
+			pthread_barrier_wait(&all_named);
+			break;
+		case 2:
+			pthread_barrier_wait(&all_looked_up);
+			break;
+		case 3:
+			if (i < NCLIENTS / 2)
+				pthread_barrier_wait(&stayers_saw_it);
+			break;
+		}
+	}
+}
+
+static void *client_thread(void *arg)
+{
+	int i = (int)(intptr_t)arg, met = 0;
+	struct client c;
+	char req[64], expected[64], why[256] = "";
+	bool ok = false;
+
+	if (!client_open(&c) || !client_read(&c) || sscanf(c.line, "HELLO %u", &ids[i]) != 1) {
+		snprintf(why, sizeof(why), "no HELLO: '%.100s'", c.line);
+		goto out;
+	}
+	snprintf(req, sizeof(req), "NAME client-%d", i);
+	if (!ask(&c, req, "OK", why, sizeof(why)))
+		goto out;
+
+	meet_until(i, &met, 1);
+	if (!ask(&c, "STATS", "STATS sessions=6", why, sizeof(why)))
+		goto out;
+	snprintf(req, sizeof(req), "WHO %u", ids[(i + 1) % NCLIENTS]);
+	snprintf(expected, sizeof(expected), "%u client-%d", ids[(i + 1) % NCLIENTS], (i + 1) % NCLIENTS);
+	if (!ask(&c, req, expected, why, sizeof(why)))
+		goto out;
+
+	/* Everyone has looked up a neighbour: half of them go away. */
+	meet_until(i, &met, 2);
+	switch (i) {
+	case 3:         /* half a request, then close */
+		ok = client_send(&c, "ECHO never fini");
+		client_close(&c);
+		return tap(ok, "client %d: named, STATS, WHO; left in the middle of a request", i), NULL;
+	case 4:         /* a reset */
+		client_reset(&c);
+		return tap(true, "client %d: named, STATS, WHO; reset the connection", i), NULL;
+	case 5:         /* a request whose reply is never read */
+		ok = client_send(&c, "STATS\n");
+		client_close(&c);
+		return tap(ok, "client %d: named, STATS, WHO; left without reading a reply", i), NULL;
+	}
+
+	/* The others watch them disappear, from STATS and from WHO, and wait
+	 * for each other before the first of them quits. */
+	ok = wait_for_sessions(&c, NCLIENTS / 2, why, sizeof(why));
+	meet_until(i, &met, 3);
+	if (!ok)
+		goto out;
+	ok = false;
+	snprintf(req, sizeof(req), "WHO %u", ids[i + NCLIENTS / 2]);
+	if (!ask(&c, req, "ERR no such session", why, sizeof(why)) ||
+	    !ask(&c, "ECHO hello, world", "hello, world", why, sizeof(why)) ||
+	    !ask(&c, "QUIT", "BYE", why, sizeof(why)))
+		goto out;
+	if (!client_sees_eof(&c)) {
+		snprintf(why, sizeof(why), "the server did not close after BYE");
+		goto out;
+	}
+	ok = true;
+out:
+	meet_until(i, &met, 3);
+	client_close(&c);
+	tap(ok, "client %d: named, STATS, WHO; saw the abandoned sessions go; QUIT%s%s",
+	    i, ok ? "" : ": ", why);
+	return NULL;
+}
+
+static void run_busy_phase(void)
+{
+	struct client c[NCLIENTS], extra;
+	char why[256] = "";
+	bool ok;
+	int i;
+
+	/* The sessions of phase A end soon after their clients saw the
+	 * server close: wait until the first new one is alone, then six fit. */
+	ok = client_open(&c[0]) && client_read(&c[0]) && !strncmp(c[0].line, "HELLO ", 6) &&
+	     wait_for_sessions(&c[0], 1, why, sizeof(why));
+	for (i = 1; i < NCLIENTS && ok; i++)
+		ok = client_open(&c[i]) && client_read(&c[i]) && !strncmp(c[i].line, "HELLO ", 6);
+	if (ok)
+		ok = wait_for_sessions(&c[0], NCLIENTS, why, sizeof(why));
+	tap(ok, "six sessions at once again%s%s", ok ? "" : ": ", why);
+
+	ok = client_open(&extra) && client_read(&extra) && !strcmp(extra.line, "ERR busy") &&
+	     client_sees_eof(&extra);
+	tap(ok, "a seventh is refused with 'ERR busy' and closed (got '%s')", extra.line);
+	client_close(&extra);
+
+	ok = ask(&c[1], "STATS", "STATS sessions=6", why, sizeof(why));
+	tap(ok, "the refused one never became a session%s%s", ok ? "" : ": ", why);
+
+	/* Two leave politely, two abruptly, two in the middle of a line. */
+	for (i = 0; i < NCLIENTS; i++) {
+		if (i < 2) {
+			ask(&c[i], "QUIT", "BYE", why, sizeof(why));
+			client_close(&c[i]);
+		} else if (i < 4) {
+			client_reset(&c[i]);
+		} else {
+			client_send(&c[i], "NAME half");
+			client_close(&c[i]);
+		}
+	}
+}
+
+int main(void)
+{
+	const char *builddir = getenv("top_builddir");
+	char path[4096], last[256], why[256] = "";
+	pthread_t threads[NCLIENTS];
+	struct server srv;
+	struct client c;
+	int status, i;
+	bool ok;
+
+	alarm(120);     /* whatever happens, this test ends */
+	snprintf(path, sizeof(path), "%s/examples/sessiond", builddir ? builddir : ".");
+	printf("1..%d\n", NCLIENTS + 8);
+
+	/* Run 1 */
+	{
+		char *argv[] = { path, "-c", "14", "-s", "6", "-t", "60", NULL };
+
+		if (!tap(server_start(&srv, argv), "sessiond starts and says where it listens"))
+			return printf("Bail out! %s did not start\n", path), 1;
+	}
+	pthread_barrier_init(&all_named, NULL, NCLIENTS);
+	pthread_barrier_init(&all_looked_up, NULL, NCLIENTS);
+	pthread_barrier_init(&stayers_saw_it, NULL, NCLIENTS / 2);
+	for (i = 0; i < NCLIENTS; i++)
+		pthread_create(&threads[i], NULL, client_thread, (void *)(intptr_t)i);
+	for (i = 0; i < NCLIENTS; i++)
+		pthread_join(threads[i], NULL);
+
+	run_busy_phase();       /* connections 7 to 13 */
+
+	/* The fourteenth connection: the last the server accepts. */
+	ok = client_open(&c) && client_read(&c) &&
+	     wait_for_sessions(&c, 1, why, sizeof(why)) &&
+	     ask(&c, "QUIT", "BYE", why, sizeof(why));
+	tap(ok, "the last connection: abandoned sessions are gone, QUIT%s%s", ok ? "" : ": ", why);
+	client_close(&c);
+
+	status = server_wait(&srv, 20, last, sizeof(last));
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "sessiond exits by itself after 14 connections, with status 0 (status %#x)", status);
+	tap(!strcmp(last, "sessiond: 13 sessions served, 1 refused, 0 objects live"),
+	    "its leak check finds nothing: '%s'", last);
+
+	/* Run 2: the run-time bound. */
+	{
+		char *argv[] = { path, "-c", "5", "-t", "1", NULL };
+		time_t start = time(NULL);
+
+		ok = server_start(&srv, argv) && client_open(&c) && client_read(&c) &&
+		     client_sees_eof(&c);
+		client_close(&c);
+		status = server_wait(&srv, 10, last, sizeof(last));
+		tap(ok && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    !strcmp(last, "sessiond: 1 sessions served, 0 refused, 0 objects live") &&
+		    time(NULL) - start < 10,
+		    "with -t 1, an idle client is closed at the deadline and sessiond exits 0: '%s'",
+		    last);
+	}
+	return 0;
+}
