@@ -124,9 +124,16 @@ static void read_options(void)
 	}
 }
 
+/* Set (release) once read_options() is done: every later call is one
+ * acquire load instead of a pthread_once() call on each allocation. */
+static uint32_t options_ready;
+
 unsigned ol_options(void)
 {
+	if (ol_likely(ol_load32(&options_ready, OL_ACQUIRE)))
+		return options;
 	pthread_once(&options_once, read_options);
+	ol_store32(&options_ready, 1, OL_RELEASE);
 	return options;
 }
 
