@@ -33,9 +33,22 @@ export CARGO_TARGET_DIR OBJLIFE_LIB_DIR LD_LIBRARY_PATH
 log=$(mktemp) || exit 99
 trap 'rm -f "$log"' EXIT
 
+# Against a sanitizer build of the library (CI's ASan and TSan runs), the
+# test binaries need the sanitizer's runtime loaded first: CI names it in
+# $OBJLIFE_TEST_PRELOAD and cargo's target runner preloads it. The doc
+# tests are left to the plain run there: rustdoc itself, an uninstrumented
+# program, does not survive a preloaded sanitizer runtime.
+set -- test --offline --locked --manifest-path "$abs_srcdir/bindings/rust/Cargo.toml"
+if [ -n "${OBJLIFE_TEST_PRELOAD:-}" ]; then
+	host=$(rustc -vV | sed -n 's/^host: //p' | tr 'a-z-' 'A-Z_')
+	eval "CARGO_TARGET_${host}_RUNNER=\"env LD_PRELOAD=$OBJLIFE_TEST_PRELOAD\""
+	export "CARGO_TARGET_${host}_RUNNER"
+	set -- "$@" --tests
+	echo "# sanitizer run: test binaries with LD_PRELOAD=$OBJLIFE_TEST_PRELOAD, no doc tests"
+fi
 # --locked: the shipped Cargo.lock (format 3, which Rust 1.63's cargo reads)
 # is used as is and never rewritten into the source tree.
-"$cargo" test --offline --locked --manifest-path "$abs_srcdir/bindings/rust/Cargo.toml" >"$log" 2>&1
+"$cargo" "$@" >"$log" 2>&1
 rc=$?
 
 # The whole output first, as TAP comments, for the .log that make check keeps.
