@@ -22,9 +22,10 @@
  * environment variable OBJLIFE_DEBUG contains "abort". The library prints
  * nothing except through the report handler.
  *
- * This header is clean C99 (-pedantic) and C++. With GCC or Clang the
- * get/put fast path is inlined; define OBJLIFE_NO_INLINE before including it
- * to call the exported functions instead. Everything declared here is also
+ * This header is clean C99 (-pedantic) and C++. With GCC and Clang (and
+ * MSVC, with its Interlocked intrinsics) the get/put fast path is inlined;
+ * define OBJLIFE_NO_INLINE before including it to call the exported
+ * functions instead. Everything declared here is also
  * exported from libobjlife.so.0 for bindings. Names that start with
  * objlife__ / OBJLIFE__ are internal: they exist for the inline code and may
  * change with the soname.
@@ -32,7 +33,23 @@
 #ifndef OBJLIFE_H
 #define OBJLIFE_H
 
-#include <pthread.h>
+/* POSIX threads, for objlife_put_mutex()'s pthread_mutex_t. Windows has
+ * them only through a port (mingw-w64's winpthreads, which the library is
+ * built with there). Where there is none (MSVC), objlife_put_mutex() is
+ * left out and the rest of the API is the same. OBJLIFE__TEST_NO_PTHREAD
+ * pretends to be such a system, for the test of that case. */
+#if defined(OBJLIFE__TEST_NO_PTHREAD)
+#elif !defined(_WIN32) || defined(__MINGW32__) || defined(__CYGWIN__)
+# define OBJLIFE__HAVE_PTHREAD 1
+#elif defined(__has_include)
+# if __has_include(<pthread.h>)
+#  define OBJLIFE__HAVE_PTHREAD 1
+# endif
+#endif
+
+#ifdef OBJLIFE__HAVE_PTHREAD
+# include <pthread.h>
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,10 +117,21 @@ struct objlife {
 	uint32_t _info;                  /* private: flags and size, see lib/objlife-private.h */
 };
 
-/* The header is two words' worth of data and no more: the assertion is the
- * C99 spelling of a static assertion (a negative array size fails). */
+/* The layout the inline fast path and the library agree on, per data
+ * model, with no padding anywhere:
+ *   LP64 (64-bit Unix) and LLP64 (64-bit Windows): _ops at 0, _count at 8,
+ *     _info at 12; sizeof 16.
+ *   ILP32 (i386, 32-bit ARM and MIPS, 32-bit Windows, x32): _ops at 0,
+ *     _count at 4, _info at 8; sizeof 12.
+ * The alignment is a pointer's (asserted below, once OBJLIFE__ALIGNOF is
+ * defined): 8 on LP64 and LLP64, 4 on ILP32. These are C99 static
+ * assertions: a negative array size fails to compile. */
 typedef char objlife__assert_header_size[
-	sizeof(struct objlife) == sizeof(void *) + 2 * sizeof(uint32_t) ? 1 : -1];
+	sizeof(struct objlife) == (sizeof(void *) == 8 ? 16 : 12) ? 1 : -1];
+typedef char objlife__assert_header_count[
+	offsetof(struct objlife, _count) == sizeof(void *) ? 1 : -1];
+typedef char objlife__assert_header_info[
+	offsetof(struct objlife, _info) == sizeof(void *) + sizeof(uint32_t) ? 1 : -1];
 
 /**
  * struct objlife_ops - one per type, normally `static const`.
@@ -119,8 +147,24 @@ typedef char objlife__assert_header_size[
  * @alloc:   optional, with @free (both or neither): returns zeroed memory
  *           of @size bytes aligned to @align, or NULL.
  * @free:    gives back exactly what @alloc returned, with the same @size.
+ * @cache:   optional; keep up to this many freed objects' memory per thread
+ *           for reuse (0, the default: none; above 4096 counts as 4096).
+ *           The put that frees an object keeps its memory in the freeing
+ *           thread's cache of the type, and the next allocation of the type
+ *           on that thread with the same size (and an alignment the block
+ *           has) takes it from there instead of the allocator, zeroed as
+ *           always. init and release run exactly as without a cache. A
+ *           cached block is not an object: live counts and leak reports
+ *           never include it. A thread caches only types it allocates, one
+ *           size at a time, below 16 MiB. The memory goes back
+ *           (through @free where set, with the size @alloc was asked for)
+ *           when the thread exits, when objlife_cache_trim() asks, and at
+ *           exit. Nothing is cached while OBJLIFE_DEBUG contains "poison":
+ *           freed objects go to its quarantine.
  *
- * The ops table must outlive every object allocated with it.
+ * The ops table must outlive every object allocated with it and, with a
+ * cache, every thread that may still hold cached memory of it (or call
+ * objlife_cache_trim() in each of them first).
  */
 struct objlife_ops {
 	const char *name;
@@ -128,6 +172,7 @@ struct objlife_ops {
 	void (*release)(struct objlife *obj);
 	void *(*alloc)(const struct objlife_ops *ops, size_t size, size_t align);
 	void (*free)(const struct objlife_ops *ops, void *mem, size_t size);
+	unsigned cache;
 };
 
 /** The value a count is pinned at after a misuse (see objlife(7), rule 5). */
@@ -167,6 +212,10 @@ OBJLIFE_API struct objlife *objlife_alloc_size(const struct objlife_ops *ops, si
 #else
 # define OBJLIFE__ALIGNOF(TYPE) offsetof(struct { char c; TYPE t; }, t)
 #endif
+
+/* See struct objlife: aligned as a pointer, 8 on LP64 and LLP64, 4 on ILP32. */
+typedef char objlife__assert_header_align[
+	OBJLIFE__ALIGNOF(struct objlife) == OBJLIFE__ALIGNOF(void *) ? 1 : -1];
 
 /* True when MEMBER of TYPE is a struct objlife. Where the compiler cannot
  * compare types, its size stands in for it; the offset check still holds. */
@@ -240,9 +289,12 @@ OBJLIFE_API void objlife_put(struct objlife *obj);
  * on return. A table that takes plain objlife_get() under @lock therefore
  * never hands out a dying object. NULL @obj returns false. A NULL @lock
  * sets errno to EINVAL and drops the reference as objlife_put() would,
- * returning whether it was the last.
+ * returning whether it was the last. Declared where there is <pthread.h>:
+ * everywhere but a Windows compiler without a pthreads port (MSVC).
  */
+#ifdef OBJLIFE__HAVE_PTHREAD
 OBJLIFE_API bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock);
+#endif
 
 /**
  * objlife_refcount() - the current count, for diagnostics and tests.
@@ -341,6 +393,20 @@ OBJLIFE_API void objlife_set_report_handler(objlife_report_fn fn, void *data);
 OBJLIFE_API size_t objlife_live_count(const struct objlife_ops *ops);
 
 /**
+ * objlife_cache_trim() - give cached memory back now (see objlife_ops.cache).
+ * @ops: the type whose cached memory goes back; NULL: every type's.
+ *
+ * Frees the calling thread's cached blocks of @ops at once, each through
+ * ops->free where the type has its own allocator, and makes every other
+ * thread free its cached blocks of @ops at its next allocation or free of
+ * that type (a thread that never touches the type again keeps them until
+ * it exits). Returns how many blocks it freed now, on the calling thread.
+ * Live objects are not affected, and caching goes on afterwards.
+ * Thread-safe; takes no lock, and may call ops->free.
+ */
+OBJLIFE_API size_t objlife_cache_trim(const struct objlife_ops *ops);
+
+/**
  * objlife_leak_check() - report the objects alive now.
  * Writes one LEAK group per type to @out (per type and allocation site,
  * with the counts, the allocation stack and the trackers still held, when
@@ -412,7 +478,7 @@ OBJLIFE_API struct objlife *objlife_get_tracked(struct objlife *obj,
 OBJLIFE_API void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker);
 
 /* --------------------------------------------------------------------- */
-/* Inline fast path (GCC and Clang)                                      */
+/* Inline fast path (GCC and Clang; MSVC)                                */
 /* --------------------------------------------------------------------- */
 
 /* Slow paths for the inline code: saturation, reports and the last put.
@@ -428,7 +494,8 @@ OBJLIFE_API bool objlife__get_unless_zero_slow(struct objlife *obj);
 #define OBJLIFE__GET_IS_SLOW(old) ((uint32_t)((old) - 1u) >= OBJLIFE_REFCOUNT_MAX - 1u)
 #define OBJLIFE__PUT_IS_SLOW(old) ((uint32_t)((old) - 2u) >= OBJLIFE_REFCOUNT_MAX - 1u)
 
-#if defined(__GNUC__) && !defined(OBJLIFE_NO_INLINE)
+#if defined(__GNUC__) && !defined(OBJLIFE_NO_INLINE) && !defined(OBJLIFE__TEST_WIN_ATOMICS)
+# define OBJLIFE__INLINE_PATH 1
 
 #ifdef OBJLIFE__TSAN
 # define OBJLIFE__PUT_ORDER __ATOMIC_ACQ_REL
@@ -478,13 +545,69 @@ static inline bool objlife__get_unless_zero_inline(struct objlife *obj)
 	return true;
 }
 
+#elif defined(_WIN32) && (defined(_MSC_VER) || defined(OBJLIFE__TEST_WIN_ATOMICS)) && \
+	!defined(OBJLIFE_NO_INLINE)
+# define OBJLIFE__INLINE_PATH 1
+
+/* The same fast path in the Windows compilers' spelling, since MSVC has no
+ * __atomic builtins: the Interlocked intrinsics on the count, which is a
+ * 32-bit long there. They are full barriers: more than the relaxed get and
+ * the release put need, never less; the last put's acquire is included.
+ * OBJLIFE__TEST_WIN_ATOMICS selects them with mingw-w64's GCC, so that the
+ * portability matrix runs them under wine. */
+#include <intrin.h>
+
+static __inline struct objlife *objlife__get_inline(struct objlife *obj)
+{
+	if (obj) {
+		uint32_t old = (uint32_t)_InterlockedExchangeAdd((volatile long *)&obj->_count, 1);
+
+		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
+			objlife__get_slow(obj, old);
+	}
+	return obj;
+}
+
+static __inline void objlife__put_inline(struct objlife *obj)
+{
+	if (obj) {
+		uint32_t old = (uint32_t)_InterlockedExchangeAdd((volatile long *)&obj->_count, -1);
+
+		if (OBJLIFE__UNLIKELY(OBJLIFE__PUT_IS_SLOW(old)))
+			objlife__put_slow(obj, old);
+	}
+}
+
+static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
+{
+	uint32_t old, seen;
+
+	if (!obj)
+		return false;
+	/* An aligned 32-bit load is atomic; relaxed is all it needs. */
+	old = *(volatile uint32_t *)&obj->_count;
+	for (;;) {
+		/* Zero, the limit and saturated counts are decided out of line:
+		 * below them old + 1 fits in a long. */
+		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
+			return objlife__get_unless_zero_slow(obj);
+		seen = (uint32_t)_InterlockedCompareExchange((volatile long *)&obj->_count,
+							     (long)(old + 1), (long)old);
+		if (seen == old)
+			return true;
+		old = seen;
+	}
+}
+
+#endif /* inline fast path */
+
+#ifdef OBJLIFE__INLINE_PATH
 /* A function-like macro over the exported name: calls inline, while
  * `&objlife_get` still names the exported function. */
 #define objlife_get(obj)             objlife__get_inline(obj)
 #define objlife_put(obj)             objlife__put_inline(obj)
 #define objlife_get_unless_zero(obj) objlife__get_unless_zero_inline(obj)
-
-#endif /* __GNUC__ && !OBJLIFE_NO_INLINE */
+#endif
 
 /* --------------------------------------------------------------------- */
 /* Typed helpers                                                         */

@@ -85,6 +85,7 @@ struct capture_thread {
 /* NULL until the thread's first capture; NO_CACHE when it cannot have one. */
 #define NO_CACHE ((struct capture_thread *)(uintptr_t)1)
 static TLS struct capture_thread *cap_self;
+#if defined(HAVE_PTHREAD_GETATTR_NP)
 static pthread_key_t cap_key;
 static bool cap_key_ok;
 static pthread_once_t cap_once = PTHREAD_ONCE_INIT;
@@ -99,6 +100,7 @@ static void cap_init(void)
 {
 	cap_key_ok = pthread_key_create(&cap_key, cap_thread_exit) == 0;
 }
+#endif
 
 static struct capture_thread *cap_thread(void)
 {
@@ -298,6 +300,7 @@ void ol_symbolizer_free(struct ol_symbolizer *sym)
 	ol_free(sym);
 }
 
+#if defined(HAVE_LIBDW) || defined(HAVE_DLADDR)
 /* A symbol's name without its version ("__libc_start_main@@GLIBC_2.34"). */
 static int name_len(const char *name)
 {
@@ -310,8 +313,34 @@ static const char *base_name(const char *path)
 
 	return slash ? slash + 1 : path ? path : "?";
 }
+#endif
 
 #ifdef HAVE_LIBDW
+/* The source file and line of @pc, or NULL. libdw before 0.189 finds the
+ * compilation unit through .debug_aranges, which clang writes only when
+ * asked (-gdwarf-aranges): without them, look through the module's units
+ * for the one that holds @pc. */
+static const char *source_line(Dwfl_Module *mod, Dwarf_Addr pc, int *lineno)
+{
+	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias;
+
+	if (line)
+		return dwfl_lineinfo(line, NULL, lineno, NULL, NULL, NULL);
+	while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != NULL) {
+		Dwarf_Line *l;
+
+		if (dwarf_haspc(cu, pc - bias) <= 0)
+			continue;
+		l = dwarf_getsrc_die(cu, pc - bias);
+		if (l && dwarf_lineno(l, lineno) == 0)
+			return dwarf_linesrc(l, NULL, NULL);
+		break;
+	}
+	return NULL;
+}
+
 static bool frame_libdw(struct ol_text *t, struct ol_symbolizer *sym, unsigned i, uintptr_t ret,
 			bool *is_main)
 {
@@ -321,15 +350,12 @@ static bool frame_libdw(struct ol_text *t, struct ol_symbolizer *sym, unsigned i
 	const char *name, *file = NULL, *module;
 	GElf_Off off = 0;
 	GElf_Sym elfsym;
-	Dwfl_Line *line;
 	int lineno = 0;
 
 	if (!sym || !sym->dwfl || !(mod = dwfl_addrmodule(sym->dwfl, pc)))
 		return false;
 	name = dwfl_module_addrinfo(mod, pc, &off, &elfsym, NULL, NULL, NULL);
-	line = dwfl_module_getsrc(mod, pc);
-	if (line)
-		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	file = source_line(mod, pc, &lineno);
 	module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	if (name && file && lineno > 0)
 		ol_text_add(t, "    #%u %.*s (%s:%d)\n", i, name_len(name), name, file, lineno);
@@ -365,8 +391,10 @@ static bool frame_dladdr(struct ol_text *t, unsigned i, uintptr_t ret, bool *is_
  * only the C library's start-up code. */
 static bool format_frame(struct ol_text *t, struct ol_symbolizer *sym, unsigned i, void *addr)
 {
+#if defined(HAVE_LIBDW) || defined(HAVE_DLADDR)
 	uintptr_t ret = (uintptr_t)addr;
 	bool is_main = false;
+#endif
 
 	(void)sym;
 #ifdef HAVE_LIBDW

@@ -7,6 +7,9 @@
  * nothing: if init fails, the memory goes back here and release never
  * runs. After that the last put is the only way out, through
  * ol_release(): release exactly once, then the memory.
+ *
+ * Memory comes from the type's cache (ops->cache, cache.c) or the
+ * allocator, and goes back to one or the other, in these two places only.
  */
 #include "objlife-private.h"
 
@@ -34,53 +37,113 @@ size_t ol_object_size(const struct objlife *obj)
 	return info >> OL_FLAG_BITS;
 }
 
-void ol_destroy(struct objlife *obj)
+/* Diagnostics at teardown, while they are on: the registry forgets the
+ * object before its memory can be reused, and poison may keep the memory.
+ * Returns true when the quarantine took it. */
+static __attribute__((noinline)) bool destroy_diag(struct objlife *obj, size_t size, uint32_t info,
+						   unsigned diag)
+{
+	if (diag & OL_OPT_LEAKS)
+		ol_registry_remove(obj);
+	return (diag & OL_OPT_POISON) && ol_quarantine_put(obj, size, info);
+}
+
+/* Gives an object's memory back and uncounts it: to the type's cache, or
+ * to the allocator. Every case; destroy() below is its shortcut. */
+static __attribute__((noinline)) void destroy_slow(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
-	size_t size = info & OL_BIG ? ol_big_size_forget(obj) : info >> OL_FLAG_BITS;
+	size_t size = info >> OL_FLAG_BITS;
 	unsigned diag = ol_options_now();
+	struct ol_lc_slot *slot = NULL;
 
-	if (!(info & OL_MAY_LEAK))
-		ol_livecount_dec(ops);
-	/* Diagnostics: one test of a cached word while they are off. The
-	 * registry forgets the object before its memory can be reused. */
-	if (ol_unlikely(diag & OL_OPT_OBJECT_HOOKS)) {
-		if (diag & OL_OPT_LEAKS)
-			ol_registry_remove(obj);
-		if ((diag & OL_OPT_POISON) && ol_quarantine_put(obj, size, info))
+	if (ol_unlikely(info & OL_BIG))
+		size = ol_big_size_forget(obj);
+	if (ol_likely(!(info & OL_MAY_LEAK)))
+		slot = ol_livecount_dec(ops);
+	/* Diagnostics: one test of a cached word while they are off. */
+	if (ol_unlikely(diag & OL_OPT_OBJECT_HOOKS) && destroy_diag(obj, size, info, diag))
+		return;
+	/* Uncounted and out of the registry: from here it is memory, which
+	 * the cache may keep (never with poison on: see cache.c). */
+	if (ops->cache) {
+		if (ol_unlikely(!slot))
+			slot = ol_livecount_slot(ops);   /* may_leak, or counted shared */
+		if (slot && ol_likely(!(info & OL_BIG)) &&
+		    ol_cache_give(&slot->magazine, ops, obj, size, info))
 			return;
 	}
 	ol_mem_free(ops, obj, size, info);
 }
 
-bool ol_run_release(struct objlife *obj)
+/* destroy_slow() for its commonest case, with every call in it a tail
+ * call, so that the last put saves no registers (but one around release):
+ * diagnostics off, a size in the header, a counted object of the type
+ * this thread used last. */
+static inline __attribute__((always_inline)) void destroy(struct objlife *obj)
+{
+	const struct objlife_ops *ops = obj->_ops;
+	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
+	struct ol_lc_slot *slot = ol_lc_last;
+
+	if (ol_likely(!(info & (OL_BIG | OL_MAY_LEAK)) &&
+		      !(ol_options_now() & OL_OPT_OBJECT_HOOKS) && slot && slot->ops == ops)) {
+		size_t size = info >> OL_FLAG_BITS;
+
+		ol_livecount_add_slot(slot, (uintptr_t)-1);
+		if (ops->cache)
+			ol_cache_give_or_free(&slot->magazine, ops, obj, size, info);
+		else
+			ol_mem_free(ops, obj, size, info);
+		return;
+	}
+	destroy_slow(obj);
+}
+
+void ol_destroy(struct objlife *obj)
+{
+	destroy(obj);
+}
+
+static __attribute__((noinline)) void put_inside_init(struct objlife *obj)
+{
+	/* init is still running on this object: releasing it now would free
+	 * memory init is using, and undo work init has not done. */
+	ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, 1,
+		    "put of the initial reference inside init; the object will leak");
+}
+
+static inline __attribute__((always_inline)) bool run_release(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
 
-	if (ol_load32(&obj->_info, OL_RELAXED) & OL_INITIALISING) {
-		/* init is still running on this object: releasing it now would
-		 * free memory init is using, and undo work init has not done. */
-		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, 1,
-			    "put of the initial reference inside init; the object will leak");
+	if (ol_unlikely(ol_load32(&obj->_info, OL_RELAXED) & OL_INITIALISING)) {
+		put_inside_init(obj);
 		return false;
 	}
 	if (ops->release)
 		ops->release(obj);
 	/* A release that took a reference already got a GET_ON_ZERO report
-	 * and a saturated count: someone may keep the pointer, so leak. */
+	 * and a saturated count, and so did a racing get on the dead object:
+	 * someone may keep the pointer, so leak. */
 	return ol_load32(&obj->_count, OL_RELAXED) == 0;
+}
+
+bool ol_run_release(struct objlife *obj)
+{
+	return run_release(obj);
 }
 
 void ol_release(struct objlife *obj)
 {
-	if (ol_run_release(obj))
-		ol_destroy(obj);
+	if (run_release(obj))
+		destroy(obj);
 }
 
 /* init failed with @ret: give the memory back without release, unless init
  * left references behind, in which case someone may still point to it. */
-static struct objlife *init_failed(struct objlife *obj, int ret)
+static __attribute__((noinline)) struct objlife *init_failed(struct objlife *obj, int ret)
 {
 	int err = ret < 0 && ret != INT_MIN ? -ret : EINVAL;
 	uint32_t count = ol_load32(&obj->_count, OL_ACQUIRE);
@@ -90,51 +153,80 @@ static struct objlife *init_failed(struct objlife *obj, int ret)
 			    "init failed (%s) and left references behind; the object will leak",
 			    strerror(err));
 	} else {
-		ol_destroy(obj);
+		destroy(obj);
 	}
 	errno = err;
 	return NULL;
 }
 
+static __attribute__((noinline)) struct objlife *invalid(void)
+{
+	errno = EINVAL;
+	return NULL;
+}
+
+/* No memory (errno set) after the count went up: count it down. */
+static __attribute__((noinline)) struct objlife *no_memory(const struct objlife_ops *ops)
+{
+	int err = errno;
+
+	ol_livecount_dec(ops);
+	errno = err;
+	return NULL;
+}
+
+/* Sizes over OL_INFO_SIZE_MAX: memory.c remembers them. */
+static __attribute__((noinline)) bool remember_big(const struct objlife_ops *ops,
+						   struct objlife *obj, size_t size, uint32_t flags)
+{
+	if (ol_big_size_remember(obj, size) < 0) {
+		ol_mem_free(ops, obj, size, flags);
+		errno = ENOMEM;
+		return false;
+	}
+	return true;
+}
+
 struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, size_t align,
 				   void *arg)
 {
-	struct objlife *obj;
+	struct objlife *obj = NULL;
+	struct ol_lc_slot *slot;
 	uint32_t flags = 0;
 	uint32_t info;
-	unsigned diag = ol_options();
+	unsigned diag = ol_options_now();
 
-	if (!ops_are_valid(ops) || size < sizeof(struct objlife) || !is_power_of_two(align)) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (ol_unlikely(diag & OL_OPT_UNREAD))
+		diag = ol_options();
+	if (ol_unlikely(!ops_are_valid(ops) || size < sizeof(struct objlife) ||
+			!is_power_of_two(align)))
+		return invalid();
 	if (align < OBJLIFE__ALIGNOF(struct objlife))
 		align = OBJLIFE__ALIGNOF(struct objlife);
 
 	/* Bookkeeping first: it is the only part that can fail after the
 	 * memory exists, and failing before costs nothing to undo. */
-	if (ol_livecount_inc(ops) < 0) {
+	if (ol_unlikely(ol_livecount_inc(ops, &slot) < 0)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	obj = ol_mem_alloc(ops, size, align, &flags);
+	/* One allocation path: the type's cache, else the allocator. */
+	if (ops->cache && slot)
+		obj = ol_cache_take(&slot->magazine, ops, size, align, &flags);
 	if (!obj) {
-		int err = errno;
+		uint32_t mem_flags = 0;   /* its own: flags stays in a register */
 
-		ol_livecount_dec(ops);
-		errno = err;
-		return NULL;
+		obj = ol_mem_alloc(ops, size, align, &mem_flags);
+		if (ol_unlikely(!obj))
+			return no_memory(ops);
+		flags |= mem_flags;
 	}
-	if (size > OL_INFO_SIZE_MAX) {
-		if (ol_big_size_remember(obj, size) < 0) {
-			ol_mem_free(ops, obj, size, flags);
-			ol_livecount_dec(ops);
-			errno = ENOMEM;
-			return NULL;
-		}
-		info = OL_BIG;
-	} else {
+	if (ol_likely(size <= OL_INFO_SIZE_MAX)) {
 		info = (uint32_t)size << OL_FLAG_BITS;
+	} else {
+		if (!remember_big(ops, obj, size, flags))
+			return no_memory(ops);
+		info = OL_BIG;
 	}
 
 	obj->_ops = ops;
@@ -149,7 +241,7 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	if (ops->init) {
 		int ret = ops->init(obj, arg);
 
-		if (ret != 0)
+		if (ol_unlikely(ret != 0))
 			return init_failed(obj, ret);
 	}
 	ol_and32(&obj->_info, ~(uint32_t)OL_INITIALISING, OL_RELEASE);

@@ -15,13 +15,16 @@
  * thread that could not get a table, a thread that has exited) fall back
  * to the type's shared atomic counter, which also collects the counts of
  * exited threads.
+ *
+ * The same per-thread record of a type holds the thread's cache of freed
+ * blocks of that type (cache.c), so that a cached allocation finds both
+ * with one lookup; the thread's exit gives the cache back.
  */
 #include "objlife-private.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
-#define LC_SLOTS 64          /* per thread; a power of two */
 #define LC_TYPE_BUCKETS 64   /* type hash; a power of two */
 
 struct lc_type {
@@ -31,40 +34,17 @@ struct lc_type {
 	uintptr_t sum;                   /* scratch for ol_livecount_foreach(), under lc_lock */
 };
 
-struct lc_slot {
-	const struct objlife_ops *ops;   /* set once, under lc_lock */
-	struct lc_type *type;
-	uintptr_t count;                 /* written by the owning thread only; atomic */
-};
-
-struct lc_thread {
-	struct lc_thread *next, **pprev; /* lc_threads, under lc_lock */
-	struct lc_slot *last;            /* the slot used last: a daemon mostly
-					  * allocates and frees one type at a time */
-	struct lc_slot slots[LC_SLOTS];
-};
-
 static pthread_mutex_t lc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lc_type *lc_types[LC_TYPE_BUCKETS];
-static struct lc_thread *lc_threads;
+static struct ol_lc_thread *lc_threads;
 static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
 static pthread_key_t lc_key;
 static bool lc_key_ok;
 
-/* This thread's table. NULL until its first object; LC_NONE once it
- * cannot have one (no memory, or the thread is exiting). */
-#define LC_NONE ((struct lc_thread *)(uintptr_t)1)
-/* initial-exec: every allocation and free reads this, and the model makes
- * that one thread-pointer-relative load instead of a __tls_get_addr() call
- * (about a tenth of an alloc+put). glibc keeps static TLS in reserve for
- * libraries loaded later with dlopen() (Python's ctypes does), and one
- * pointer fits in it; elsewhere the default model stays. */
-#if defined(__GLIBC__) && defined(__ELF__)
-# define LC_TLS_MODEL __attribute__((tls_model("initial-exec")))
-#else
-# define LC_TLS_MODEL
-#endif
-static TLS struct lc_thread *lc_self LC_TLS_MODEL;
+/* The per-thread tables (struct ol_lc_thread) are in livecount.h, with
+ * the fast path of the counting. */
+TLS struct ol_lc_thread *ol_lc_self OL_LC_TLS_MODEL;
+TLS struct ol_lc_slot *ol_lc_last OL_LC_TLS_MODEL;
 
 static unsigned hash_ops(const struct objlife_ops *ops, unsigned mask)
 {
@@ -76,12 +56,12 @@ static unsigned hash_ops(const struct objlife_ops *ops, unsigned mask)
 	return (unsigned)h & mask;
 }
 
-static struct lc_slot *slot_find(struct lc_thread *t, const struct objlife_ops *ops)
+static struct ol_lc_slot *slot_find(struct ol_lc_thread *t, const struct objlife_ops *ops)
 {
-	unsigned i = hash_ops(ops, LC_SLOTS - 1);
+	unsigned i = hash_ops(ops, OL_LC_SLOTS - 1);
 	unsigned n;
 
-	for (n = 0; n < LC_SLOTS; n++, i = (i + 1) & (LC_SLOTS - 1)) {
+	for (n = 0; n < OL_LC_SLOTS; n++, i = (i + 1) & (OL_LC_SLOTS - 1)) {
 		if (t->slots[i].ops == ops)
 			return &t->slots[i];
 		if (!t->slots[i].ops)
@@ -90,14 +70,23 @@ static struct lc_slot *slot_find(struct lc_thread *t, const struct objlife_ops *
 	return NULL;
 }
 
-/* Folds an exiting thread's counters into the types' shared counters. */
+/* Gives the exiting thread's caches back, then folds its counters into the
+ * types' shared counters. */
 static void thread_exit(void *p)
 {
-	struct lc_thread *t = p;
+	struct ol_lc_thread *t = p;
 	unsigned i;
 
+	/* Objects freed from here on (by ops->free, or by later destructors
+	 * of this thread) count shared and are not cached. */
+	ol_lc_self = OL_LC_NONE;
+	ol_lc_last = NULL;
+	/* With no lock held: ops->free is the user's code. */
+	for (i = 0; i < OL_LC_SLOTS; i++)
+		if (t->slots[i].ops)
+			ol_cache_close(&t->slots[i].magazine, t->slots[i].ops);
 	pthread_mutex_lock(&lc_lock);
-	for (i = 0; i < LC_SLOTS; i++) {
+	for (i = 0; i < OL_LC_SLOTS; i++) {
 		if (t->slots[i].ops)
 			ol_addup(&t->slots[i].type->shared,
 				 ol_loadup(&t->slots[i].count, OL_RELAXED), OL_RELAXED);
@@ -107,8 +96,6 @@ static void thread_exit(void *p)
 		t->next->pprev = t->pprev;
 	pthread_mutex_unlock(&lc_lock);
 	ol_free(t);
-	/* Objects freed by later destructors of this thread count shared. */
-	lc_self = LC_NONE;
 }
 
 static void lc_atfork_prepare(void) { pthread_mutex_lock(&lc_lock); }
@@ -119,7 +106,7 @@ static void lc_init(void)
 	lc_key_ok = pthread_key_create(&lc_key, thread_exit) == 0;
 	/* A fork while another thread holds lc_lock must not leave the child
 	 * with a lock nobody will release. */
-	pthread_atfork(lc_atfork_prepare, lc_atfork_parent, lc_atfork_parent);
+	ol_atfork(lc_atfork_prepare, lc_atfork_parent, lc_atfork_parent);
 }
 
 /* lc_lock held. */
@@ -143,19 +130,19 @@ static struct lc_type *type_find(const struct objlife_ops *ops, bool create)
 }
 
 /* lc_lock held. This thread's table, made on first use. */
-static struct lc_thread *thread_table(void)
+static struct ol_lc_thread *thread_table(void)
 {
-	struct lc_thread *t = lc_self;
+	struct ol_lc_thread *t = ol_lc_self;
 
 	if (t)
-		return t == LC_NONE ? NULL : t;
+		return t == OL_LC_NONE ? NULL : t;
 	t = lc_key_ok ? ol_calloc(OL_MEM_LIVECOUNT, 1, sizeof(*t)) : NULL;
 	if (t && pthread_setspecific(lc_key, t) != 0) {
 		ol_free(t);
 		t = NULL;
 	}
 	if (!t) {
-		lc_self = LC_NONE;
+		ol_lc_self = OL_LC_NONE;
 		return NULL;
 	}
 	t->next = lc_threads;
@@ -163,17 +150,17 @@ static struct lc_thread *thread_table(void)
 		t->next->pprev = &t->next;
 	t->pprev = &lc_threads;
 	lc_threads = t;
-	lc_self = t;
+	ol_lc_self = t;
 	return t;
 }
 
 /* lc_lock held. */
-static struct lc_slot *slot_insert(struct lc_thread *t, struct lc_type *type)
+static struct ol_lc_slot *slot_insert(struct ol_lc_thread *t, struct lc_type *type)
 {
-	unsigned i = hash_ops(type->ops, LC_SLOTS - 1);
+	unsigned i = hash_ops(type->ops, OL_LC_SLOTS - 1);
 	unsigned n;
 
-	for (n = 0; n < LC_SLOTS; n++, i = (i + 1) & (LC_SLOTS - 1)) {
+	for (n = 0; n < OL_LC_SLOTS; n++, i = (i + 1) & (OL_LC_SLOTS - 1)) {
 		if (!t->slots[i].ops) {
 			t->slots[i].type = type;
 			t->slots[i].ops = type->ops;
@@ -183,24 +170,20 @@ static struct lc_slot *slot_insert(struct lc_thread *t, struct lc_type *type)
 	return NULL;
 }
 
-static void slot_add(struct lc_slot *s, uintptr_t delta)
-{
-	/* Only this thread writes the slot: a load and a store suffice, atomic
-	 * only so that readers never see a torn value. */
-	ol_storeup(&s->count, ol_loadup(&s->count, OL_RELAXED) + delta, OL_RELAXED);
-}
-
-static int add_slow(const struct objlife_ops *ops, uintptr_t delta)
+/* The thread's first object of @ops (a slot to make), or a thread with no
+ * table: under lc_lock. */
+static int add_slow(const struct objlife_ops *ops, uintptr_t delta, struct ol_lc_slot **slot)
 {
 	struct lc_type *type;
-	struct lc_thread *t;
-	struct lc_slot *s = NULL;
+	struct ol_lc_thread *t;
+	struct ol_lc_slot *s = NULL;
 
 	pthread_once(&lc_once, lc_init);
 	pthread_mutex_lock(&lc_lock);
 	type = type_find(ops, true);
 	if (!type) {
 		pthread_mutex_unlock(&lc_lock);
+		*slot = NULL;
 		return -ENOMEM;
 	}
 	t = thread_table();
@@ -208,47 +191,62 @@ static int add_slow(const struct objlife_ops *ops, uintptr_t delta)
 		s = slot_find(t, ops);
 	if (t && !s)
 		s = slot_insert(t, type);
-	if (s)
-		slot_add(s, delta);
-	else
+	if (s) {
+		ol_livecount_add_slot(s, delta);
+		ol_lc_last = s;
+	} else {
 		ol_addup(&type->shared, delta, OL_RELAXED);
+	}
 	pthread_mutex_unlock(&lc_lock);
+	*slot = s;
 	return 0;
 }
 
-static int livecount_add(const struct objlife_ops *ops, uintptr_t delta)
+/* Another type than the last one, or no table yet: a search of the
+ * table, without a lock (only this thread inserts into it), then the slow
+ * path under the lock. */
+int ol_livecount_add_slow(const struct objlife_ops *ops, uintptr_t delta,
+			  struct ol_lc_slot **slot)
 {
-	struct lc_thread *t = lc_self;
-	struct lc_slot *s;
+	struct ol_lc_thread *t = ol_lc_self;
+	struct ol_lc_slot *s;
 
-	if (ol_likely(t && t != LC_NONE)) {
-		s = t->last;
-		if (ol_unlikely(!s || s->ops != ops))
-			s = slot_find(t, ops);
-		if (ol_likely(s != NULL)) {
-			t->last = s;
-			slot_add(s, delta);
-			return 0;
-		}
+	if ((uintptr_t)t > (uintptr_t)OL_LC_NONE && (s = slot_find(t, ops)) != NULL) {
+		ol_lc_last = s;
+		ol_livecount_add_slot(s, delta);
+		*slot = s;
+		return 0;
 	}
-	return add_slow(ops, delta);
+	return add_slow(ops, delta, slot);
 }
 
-int ol_livecount_inc(const struct objlife_ops *ops)
+struct ol_lc_slot *ol_livecount_slot(const struct objlife_ops *ops)
 {
-	return livecount_add(ops, 1);
+	struct ol_lc_thread *t = ol_lc_self;
+
+	if ((uintptr_t)t <= (uintptr_t)OL_LC_NONE)
+		return NULL;
+	if (ol_lc_last && ol_lc_last->ops == ops)
+		return ol_lc_last;
+	return slot_find(t, ops);
 }
 
-void ol_livecount_dec(const struct objlife_ops *ops)
+void ol_livecount_each_slot(void (*fn)(struct ol_lc_slot *slot, void *data), void *data)
 {
-	/* Cannot fail: the type exists since the object's allocation. */
-	(void)livecount_add(ops, (uintptr_t)-1);
+	struct ol_lc_thread *t = ol_lc_self;
+	unsigned i;
+
+	if ((uintptr_t)t <= (uintptr_t)OL_LC_NONE)
+		return;
+	for (i = 0; i < OL_LC_SLOTS; i++)
+		if (t->slots[i].ops)
+			fn(&t->slots[i], data);
 }
 
 /* lc_lock held: every type's live count, in type->sum. */
 static void sum_all(void)
 {
-	struct lc_thread *t;
+	struct ol_lc_thread *t;
 	unsigned b, i;
 
 	for (b = 0; b < LC_TYPE_BUCKETS; b++) {
@@ -258,7 +256,7 @@ static void sum_all(void)
 			type->sum = ol_loadup(&type->shared, OL_RELAXED);
 	}
 	for (t = lc_threads; t; t = t->next)
-		for (i = 0; i < LC_SLOTS; i++)
+		for (i = 0; i < OL_LC_SLOTS; i++)
 			if (t->slots[i].ops)
 				t->slots[i].type->sum += ol_loadup(&t->slots[i].count, OL_RELAXED);
 }
@@ -297,11 +295,11 @@ size_t objlife_live_count(const struct objlife_ops *ops)
 	pthread_mutex_lock(&lc_lock);
 	type = type_find(ops, false);
 	if (type) {
-		struct lc_thread *t;
+		struct ol_lc_thread *t;
 		uintptr_t sum = ol_loadup(&type->shared, OL_RELAXED);
 
 		for (t = lc_threads; t; t = t->next) {
-			struct lc_slot *s = slot_find(t, ops);
+			struct ol_lc_slot *s = slot_find(t, ops);
 
 			if (s)
 				sum += ol_loadup(&s->count, OL_RELAXED);

@@ -29,7 +29,22 @@
 
 #define ol_likely(x)   __builtin_expect(!!(x), 1)
 #define ol_unlikely(x) __builtin_expect(!!(x), 0)
-#define OL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* mingw-w64 checks printf formats against msvcrt's printf (no %zu) unless
+ * its own C99 printf is in use, which config.h's _GNU_SOURCE turns on. */
+#ifdef __MINGW_PRINTF_FORMAT
+# define OL_PRINTF(f, a) __attribute__((format(__MINGW_PRINTF_FORMAT, f, a)))
+#else
+# define OL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
+
+/* Handlers that keep the library's locks consistent across fork(). Windows
+ * has no fork (winpthreads' pthread_atfork() is a macro that drops its
+ * arguments): the handlers are only named there, so they count as used. */
+#ifdef _WIN32
+# define ol_atfork(prepare, parent, child) ((void)(prepare), (void)(parent), (void)(child))
+#else
+# define ol_atfork(prepare, parent, child) ((void)pthread_atfork(prepare, parent, child))
+#endif
 
 /* ------------------------------------------------------------------ */
 /* struct objlife::_info: flags in the low byte, the size above them. */
@@ -87,6 +102,7 @@ enum ol_mem_use {
 	OL_MEM_QUARANTINE,  /* poison.c's ring of freed objects */
 	OL_MEM_REPORT,      /* report texts longer than a line */
 	OL_MEM_STACK_CACHE, /* backtrace.c's per-thread stack caches */
+	OL_MEM_CACHE,       /* cache.c's magazines of freed blocks */
 };
 /* Every allocation the library makes for itself goes through these three,
  * so that one hook can fail them. NULL on failure, errno untouched by the
@@ -118,13 +134,21 @@ size_t ol_object_size(const struct objlife *obj);
 /* livecount.c: always-on per-type live counts                        */
 /* ------------------------------------------------------------------ */
 
-int ol_livecount_inc(const struct objlife_ops *ops);  /* 0 or -ENOMEM */
-void ol_livecount_dec(const struct objlife_ops *ops); /* after a successful inc */
+/* The per-thread table and the inline fast path of the counting. Each
+ * record holds the thread's magazine of the type (cache.h). */
+#include "livecount.h"
 
 /* Calls @fn for every type with live objects, with lc's lock held: @fn
  * must not allocate or free objlife objects. */
 typedef void (*ol_type_fn)(const struct objlife_ops *ops, size_t live, void *data);
 void ol_livecount_foreach(ol_type_fn fn, void *data);
+
+/* ------------------------------------------------------------------ */
+/* cache.c: per-thread caches of freed blocks (ops->cache)            */
+/* ------------------------------------------------------------------ */
+
+/* The magazines and the inline fast paths of taking and giving are in
+ * cache.h, included by livecount.h above. */
 
 /* ------------------------------------------------------------------ */
 /* report.c: reports                                                  */
@@ -175,6 +199,7 @@ enum {
 	OL_OPT_LEAKS = 1u << 1,   /* registry.c, leakcheck.c, stacks */
 	OL_OPT_REFS = 1u << 2,    /* tracker.c; implies OL_OPT_LEAKS */
 	OL_OPT_POISON = 1u << 3,  /* poison.c */
+	OL_OPT_UNREAD = 1u << 31, /* ol_options_cached only: not read yet */
 };
 /* What the allocation and teardown paths look at: one test of one cached
  * word each, so that unset diagnostics cost one predictable branch. */
@@ -182,7 +207,9 @@ enum {
 /* Reads OBJLIFE_DEBUG once (the first call), then returns the flags. */
 unsigned ol_options(void);
 /* The flags without the pthread_once: for paths that can only run after
- * an object exists, hence after ol_options() ran. */
+ * an object exists, hence after ol_options() ran; or that call
+ * ol_options() when OL_OPT_UNREAD is set (the allocation path: one load
+ * and one test for both questions). */
 extern unsigned ol_options_cached;
 static inline unsigned ol_options_now(void)
 {

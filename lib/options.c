@@ -17,8 +17,10 @@ static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 static unsigned options;
 static FILE *report_stream;
 /* Written once, inside options_once; read by paths that run only once an
- * object exists, hence after options_once (see ol_options_now()). */
-unsigned ol_options_cached;
+ * object exists, hence after options_once (see ol_options_now()), and by
+ * the allocation path, which calls ol_options() while it still reads
+ * OL_OPT_UNREAD. */
+unsigned ol_options_cached = OL_OPT_UNREAD;
 
 static const struct {
 	const char *word;
@@ -38,6 +40,15 @@ static const struct {
 	{ "help", 0, "print this list" },
 };
 #define N_OPTIONS (sizeof(option_words) / sizeof(option_words[0]))
+
+/* Append, not inherited by child processes: "e" (O_CLOEXEC) for glibc,
+ * musl and the BSDs; Microsoft's C library rejects letters it does not
+ * know and spells it "N". */
+#ifdef _WIN32
+# define OL_FOPEN_APPEND_CLOEXEC "aN"
+#else
+# define OL_FOPEN_APPEND_CLOEXEC "ae"
+#endif
 
 static const char *get_env(const char *name)
 {
@@ -112,10 +123,15 @@ static void read_options(void)
 	ol_store32(&ol_options_cached, options, OL_RELAXED);
 	report_stream = stderr;
 	if (file && *file) {
-		FILE *f = fopen(file, "ae");
+		FILE *f = fopen(file, OL_FOPEN_APPEND_CLOEXEC);
 
 		if (f) {
+#ifndef _WIN32
+			/* Microsoft's C library has no line buffering (_IOLBF is
+			 * full buffering there, and a size of 0 an invalid
+			 * argument); each report is flushed anyway. */
 			setvbuf(f, NULL, _IOLBF, 0);
+#endif
 			report_stream = f;
 		} else {
 			fprintf(stderr, "objlife: OBJLIFE_DEBUG_FILE: cannot open '%s' (%s); reporting to stderr\n",

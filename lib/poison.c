@@ -57,7 +57,7 @@ static void q_init(void)
 {
 	ring = ol_calloc(OL_MEM_QUARANTINE, QUARANTINE_OBJECTS, sizeof(*ring));
 	/* q_lock nests in no other lock: a fork handler of its own is safe. */
-	pthread_atfork(q_lock_, q_unlock_, q_unlock_);
+	ol_atfork(q_lock_, q_unlock_, q_unlock_);
 }
 
 static void report(struct objlife *obj, const char *fmt, ...) OL_PRINTF(2, 3);

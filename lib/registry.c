@@ -79,7 +79,7 @@ static void registry_init(void)
 	}
 	/* Shards are locked in index order, and never two otherwise, so the
 	 * fork handler cannot deadlock with a thread holding one. */
-	pthread_atfork(lock_all, unlock_all, unlock_all);
+	ol_atfork(lock_all, unlock_all, unlock_all);
 	/* Registered at the first allocation with "leaks": it runs after the
 	 * atexit handlers the program registers later, which may still free
 	 * objects. */

@@ -35,7 +35,7 @@ static void depot_unlock_(void) { pthread_mutex_unlock(&depot_lock); }
 
 static void depot_init(void)
 {
-	pthread_atfork(depot_lock_, depot_unlock_, depot_unlock_);
+	ol_atfork(depot_lock_, depot_unlock_, depot_unlock_);
 }
 
 static uint32_t hash_frames(void *const *frames, unsigned depth)

@@ -50,7 +50,7 @@ void widget_release(struct objlife *obj)
 	reinterpret_cast<widget *>(obj)->c->releases++;
 }
 
-const objlife_ops widget_ops = { "cxx-widget", widget_init, widget_release, nullptr, nullptr };
+const objlife_ops widget_ops = { "cxx-widget", widget_init, widget_release, nullptr, nullptr, 0 };
 
 using wref = objlife_cxx::ref<widget>;
 
@@ -106,7 +106,7 @@ void test_make_init_failure_throws_errno_and_skips_release()
 
 void test_make_bad_ops_throws_einval()
 {
-	static const objlife_ops nameless = { nullptr, nullptr, nullptr, nullptr, nullptr };
+	static const objlife_ops nameless = { nullptr, nullptr, nullptr, nullptr, nullptr, 0 };
 	int code = 0;
 
 	try {

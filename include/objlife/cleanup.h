@@ -83,10 +83,14 @@
 
 #include <objlife.h>
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
+#ifdef OBJLIFE__HAVE_PTHREAD
+# include <pthread.h>
+# include <unistd.h>       /* _POSIX_READER_WRITER_LOCKS, _POSIX_SPIN_LOCKS */
+#elif defined(_WIN32)
+# include <windows.h>      /* SRWLOCK, for the guards */
+#endif
 
 /* The whole header is the cleanup attribute; without it nothing here can
  * work. OBJLIFE__TEST_NO_CLEANUP is for the test of this message only. */
@@ -405,6 +409,7 @@ OBJLIFE_DEFINE_FREE(objlife_put, struct objlife *, if (_T) objlife_put(_T));
  *  `objlife_guard(objlife_ref)(&s->ref);` */
 OBJLIFE_DEFINE_GUARD(objlife_ref, struct objlife *, objlife_get(_T), objlife_put(_T));
 
+#ifdef OBJLIFE__HAVE_PTHREAD
 /** The guard `mutex`: pthread_mutex_lock() / pthread_mutex_unlock() on a
  *  pthread_mutex_t *. The conditional guard `mutex_try` takes the lock only
  *  if pthread_mutex_trylock() returns 0. The lock's errors, which only
@@ -440,6 +445,23 @@ OBJLIFE_DEFINE_GUARD(rwlock_write, pthread_rwlock_t *,
 OBJLIFE_DEFINE_GUARD(spinlock, pthread_spinlock_t *,
 		     (void)pthread_spin_lock(_T), (void)pthread_spin_unlock(_T));
 #endif
+
+#elif defined(_WIN32)
+/** Windows without POSIX threads (no pthreads port, e.g. clang-cl): the
+ *  same guards in Windows' spelling, on a slim reader/writer lock, so that
+ *  code written with them changes only the lock's type. `mutex` holds an
+ *  SRWLOCK * exclusively (AcquireSRWLockExclusive() /
+ *  ReleaseSRWLockExclusive()), `mutex_try` only if
+ *  TryAcquireSRWLockExclusive() succeeds; `rwlock_read` and `rwlock_write`
+ *  hold it shared and exclusive. */
+OBJLIFE_DEFINE_GUARD(mutex, SRWLOCK *,
+		     AcquireSRWLockExclusive(_T), ReleaseSRWLockExclusive(_T));
+OBJLIFE_DEFINE_GUARD_COND(mutex, _try, TryAcquireSRWLockExclusive(_T));
+OBJLIFE_DEFINE_GUARD(rwlock_read, SRWLOCK *,
+		     AcquireSRWLockShared(_T), ReleaseSRWLockShared(_T));
+OBJLIFE_DEFINE_GUARD(rwlock_write, SRWLOCK *,
+		     AcquireSRWLockExclusive(_T), ReleaseSRWLockExclusive(_T));
+#endif /* OBJLIFE__HAVE_PTHREAD */
 
 /* --------------------------------------------------------------------- */
 /* The kernel's spellings                                                */

@@ -42,6 +42,15 @@ static int large_init(struct objlife *obj, void *arg)
 
 static const struct objlife_ops small_ops = { .name = "bench-64", .init = small_init };
 static const struct objlife_ops large_ops = { .name = "bench-1k", .init = large_init };
+/* The same with a per-thread cache of freed objects: the final put keeps
+ * the memory, the next allocation zeroes and reuses it. */
+#define BENCH_CACHE 64
+static const struct objlife_ops cached_small_ops = {
+	.name = "bench-64-cached", .init = small_init, .cache = BENCH_CACHE,
+};
+static const struct objlife_ops cached_large_ops = {
+	.name = "bench-1k-cached", .init = large_init, .cache = BENCH_CACHE,
+};
 /* refpair's object never reaches its last put inside the loop. */
 static const struct objlife_ops pair_ops = { .name = "bench-pair" };
 
@@ -78,10 +87,10 @@ static void *size_setup(size_t size)
 	return s;
 }
 
-static BENCH_NOINLINE void small_run(uint64_t n)
+static BENCH_NOINLINE void small_run(const struct objlife_ops *ops, uint64_t n)
 {
 	while (n--) {
-		struct small *s = objlife_alloc(struct small, ref, &small_ops, NULL);
+		struct small *s = objlife_alloc(struct small, ref, ops, NULL);
 
 		if (!s)
 			abort();
@@ -90,10 +99,10 @@ static BENCH_NOINLINE void small_run(uint64_t n)
 	}
 }
 
-static BENCH_NOINLINE void large_run(uint64_t n)
+static BENCH_NOINLINE void large_run(const struct objlife_ops *ops, uint64_t n)
 {
 	while (n--) {
-		struct large *l = objlife_alloc(struct large, ref, &large_ops, NULL);
+		struct large *l = objlife_alloc(struct large, ref, ops, NULL);
 
 		if (!l)
 			abort();
@@ -105,12 +114,32 @@ static BENCH_NOINLINE void large_run(uint64_t n)
 static BENCH_NOINLINE void lifecycle_run(void *state, uint64_t n)
 {
 	if (*(size_t *)state == BENCH_SMALL)
-		small_run(n);
+		small_run(&small_ops, n);
 	else
-		large_run(n);
+		large_run(&large_ops, n);
 }
 
 const struct bench_impl bench_objlife_lifecycle = { size_setup, lifecycle_run, free };
+
+static BENCH_NOINLINE void cached_lifecycle_run(void *state, uint64_t n)
+{
+	if (*(size_t *)state == BENCH_SMALL)
+		small_run(&cached_small_ops, n);
+	else
+		large_run(&cached_large_ops, n);
+}
+
+/* The teardown gives the cached memory back, as a daemon's idle time or
+ * memory pressure would. */
+static void cached_teardown(void *state)
+{
+	objlife_cache_trim(*(size_t *)state == BENCH_SMALL ? &cached_small_ops : &cached_large_ops);
+	free(state);
+}
+
+const struct bench_impl bench_objlife_cached_lifecycle = {
+	size_setup, cached_lifecycle_run, cached_teardown,
+};
 
 void **bench_objlife_hold(size_t n)
 {

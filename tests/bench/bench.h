@@ -53,6 +53,8 @@ extern const struct bench_impl bench_raw_lifecycle;    /* calloc + free */
 /* bench-objlife.c: the inline fast path of <objlife.h>. */
 extern const struct bench_impl bench_objlife_refpair;
 extern const struct bench_impl bench_objlife_lifecycle;
+/* The same types with a per-thread cache (ops->cache). */
+extern const struct bench_impl bench_objlife_cached_lifecycle;
 /* Allocates @n live objects of the lifecycle case's 64-byte type, for the
  * registry's cost at a given population; frees them. */
 void **bench_objlife_hold(size_t n);

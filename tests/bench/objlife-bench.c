@@ -130,6 +130,7 @@ static struct bench_case cases[] = {
 	{ "lifecycle-64", "allocate + trivial init + final put, 64-byte object", IN_PROCESS, BENCH_SMALL, {
 		CAND("calloc-free", "calloc + free (floor)", &bench_raw_lifecycle),
 		CAND("objlife", "objlife_alloc + objlife_put", &bench_objlife_lifecycle),
+		CAND("objlife-cached", "objlife_alloc + objlife_put, cached type", &bench_objlife_cached_lifecycle),
 		CAND("grcbox", "g_atomic_rc_box_alloc0/release", &bench_grcbox_lifecycle),
 		CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle),
 		CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
@@ -137,6 +138,7 @@ static struct bench_case cases[] = {
 	{ "lifecycle-1k", "allocate + trivial init + final put, 1-KiB object", IN_PROCESS, BENCH_LARGE, {
 		CAND("calloc-free", "calloc + free (floor)", &bench_raw_lifecycle),
 		CAND("objlife", "objlife_alloc + objlife_put", &bench_objlife_lifecycle),
+		CAND("objlife-cached", "objlife_alloc + objlife_put, cached type", &bench_objlife_cached_lifecycle),
 		CAND("grcbox", "g_atomic_rc_box_alloc0/release", &bench_grcbox_lifecycle),
 		CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle),
 		CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
@@ -634,6 +636,8 @@ static const struct target targets[] = {
 	{ "lifecycle-64: objlife <= 1.5x calloc+free", "lifecycle-64", "objlife", "lifecycle-64", "calloc-free", 1.5, false, NULL, false },
 	{ "lifecycle-64: objlife below GRcBox", "lifecycle-64", "objlife", "lifecycle-64", "grcbox", 1.0, true, NULL, false },
 	{ "lifecycle-64: objlife <= 0.1x GObject", "lifecycle-64", "objlife", "lifecycle-64", "gobject", 0.1, false, NULL, false },
+	/* Beyond the peers: a type with ops->cache skips the allocator. */
+	{ "lifecycle-64: objlife cached <= 0.7x calloc+free", "lifecycle-64", "objlife-cached", "lifecycle-64", "calloc-free", 0.7, false, NULL, false },
 	{ "lifecycle-1k: objlife <= 1.5x calloc+free", "lifecycle-1k", "objlife", "lifecycle-1k", "calloc-free", 1.5, false, NULL, false },
 	{ "lifecycle-1k: objlife below GRcBox", "lifecycle-1k", "objlife", "lifecycle-1k", "grcbox", 1.0, true, NULL, false },
 	{ "lifecycle-1k: objlife <= 0.1x GObject", "lifecycle-1k", "objlife", "lifecycle-1k", "gobject", 0.1, false, NULL, false },

@@ -21,11 +21,13 @@ refpair gobject
 refpair shared-ptr
 lifecycle-64 calloc-free
 lifecycle-64 objlife
+lifecycle-64 objlife-cached
 lifecycle-64 grcbox
 lifecycle-64 gobject
 lifecycle-64 make-shared
 lifecycle-1k calloc-free
 lifecycle-1k objlife
+lifecycle-1k objlife-cached
 lifecycle-1k grcbox
 lifecycle-1k gobject
 lifecycle-1k make-shared

@@ -20,7 +20,7 @@ struct session {
 OBJLIFE_DEFINE_REF_FUNCS(session, struct session, ref);
 OBJLIFE_DEFINE_REF_FUNCS(unused_session, struct session, ref);
 
-static const struct objlife_ops session_ops = { "session", NULL, NULL, NULL, NULL };
+static const struct objlife_ops session_ops = { "session", NULL, NULL, NULL, NULL, 0 };
 
 int use(void);
 

@@ -16,7 +16,7 @@ struct session {
 
 OBJLIFE_DEFINE_REF_FUNCS(session, struct session, ref);
 
-static const objlife_ops session_ops = { "session", nullptr, nullptr, nullptr, nullptr };
+static const objlife_ops session_ops = { "session", nullptr, nullptr, nullptr, nullptr, 0 };
 
 int use();
 

@@ -33,7 +33,7 @@ void widget_release(struct objlife *obj)
 }
 
 const struct objlife_ops widget_ops = {
-	"widget", widget_init, widget_release, nullptr, nullptr,
+	"widget", widget_init, widget_release, nullptr, nullptr, 0,
 };
 
 pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

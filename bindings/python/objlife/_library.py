@@ -116,7 +116,9 @@ RELEASE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 
 class Ops(ctypes.Structure):
-    """struct objlife_ops. alloc and free stay NULL: the library's allocator."""
+    """struct objlife_ops. alloc and free stay NULL: the library's allocator.
+    cache stays 0 (ctypes zeroes fields not given): no per-thread cache of
+    freed objects."""
 
     _fields_ = [
         ("name", ctypes.c_char_p),
@@ -124,6 +126,7 @@ class Ops(ctypes.Structure):
         ("release", RELEASE_FN),
         ("alloc", ctypes.c_void_p),
         ("free", ctypes.c_void_p),
+        ("cache", ctypes.c_uint),
     ]
 
 

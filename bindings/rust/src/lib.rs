@@ -227,6 +227,7 @@ fn ops_of_type<T: Type>() -> &'static Ops {
             release: Some(release_trampoline::<T>),
             alloc: None,
             free: None,
+            cache: 0,
         })))
     });
     ops

@@ -5,7 +5,7 @@
 
 #![allow(non_camel_case_types)]
 
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_char, c_int, c_uint, c_void};
 
 /// `struct objlife`: the header of a managed object (16 bytes on LP64).
 #[repr(C)]
@@ -39,6 +39,9 @@ pub struct objlife_ops {
     pub alloc: Option<unsafe extern "C" fn(ops: *const objlife_ops, size: usize, align: usize) -> *mut c_void>,
     /// Gives back what `alloc` returned.
     pub free: Option<unsafe extern "C" fn(ops: *const objlife_ops, mem: *mut c_void, size: usize)>,
+    /// Optional: keep up to this many freed objects per thread for reuse
+    /// (zeroed as always); 0: none. See `objlife_cache_trim`.
+    pub cache: c_uint,
 }
 
 /// The value a count is pinned at after a misuse.
@@ -63,6 +66,9 @@ extern "C" {
     pub fn objlife_ops_of(obj: *const objlife) -> *const objlife_ops;
     /// Objects of `ops` alive now; NULL counts every type.
     pub fn objlife_live_count(ops: *const objlife_ops) -> usize;
+    /// Frees this thread's cached blocks of `ops` (NULL: every type) now,
+    /// and other threads' at their next use of it; returns how many now.
+    pub fn objlife_cache_trim(ops: *const objlife_ops) -> usize;
     /// Lists the live objects to `out` (a `FILE *`; NULL writes nothing); returns how many.
     pub fn objlife_leak_check(out: *mut c_void) -> usize;
     /// Leaves `obj` out of live counts and leak reports from now on.

@@ -402,6 +402,7 @@ static C_OPS: COps = COps(sys::objlife_ops {
     release: Some(c_release),
     alloc: None,
     free: None,
+    cache: 0,
 });
 
 #[test]

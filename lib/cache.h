@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The magazines of cache.c (ops->cache) and the fast paths of taking a
+ * block from one and giving a block to one, inline: they are the whole
+ * cost of a cached allocation and free besides the counting. Everything
+ * else (making a magazine, trims, a thread's exit) is in cache.c.
+ * Included by livecount.h, whose per-thread records hold the magazines.
+ */
+#ifndef OBJLIFE_CACHE_H
+#define OBJLIFE_CACHE_H
+
+#include <string.h>
+
+/* One thread's freed blocks of one type, all of one shape, kept in the
+ * thread's record of the type (livecount.h) so that the lookup that counts
+ * the object finds them too. Only the owning thread touches it. A
+ * magazine with no room (cap 0) was not made yet (block NULL) or is off
+ * (block OL_MAGAZINE_OFF): poison is on, the thread or the process is
+ * exiting, or there was no memory for it. */
+struct ol_magazine {
+	void **block;             /* cap of them, n in use */
+	unsigned n, cap;
+	uint32_t size;            /* of every block in it, <= OL_INFO_SIZE_MAX */
+	uint32_t flags;           /* every block's OL_ALIGNED */
+	size_t align;             /* every block's address is a multiple of this */
+	uint32_t seen;            /* ol_cache_trims when this thread last looked */
+	uint32_t gen;             /* its type's trim generation then */
+};
+#define OL_MAGAZINE_OFF ((void **)(uintptr_t)1)
+
+/* Moves at every objlife_cache_trim() and at exit: one load, of a line
+ * only trims write, tells a thread whether to look closer. */
+extern uint32_t ol_cache_trims;
+
+/* Everything but a hit: no magazine yet, a trim to catch up with, another
+ * shape, empty. Returns as ol_cache_take(). */
+void *ol_cache_take_slow(struct ol_magazine *m, const struct objlife_ops *ops, size_t size,
+			 size_t align, uint32_t *flags);
+/* Everything but a block that simply fits. Returns as ol_cache_give(). */
+bool ol_cache_give_slow(struct ol_magazine *m, const struct objlife_ops *ops, void *mem,
+			size_t size, uint32_t info);
+
+/* Zeroes a cached block of @size bytes for reuse, but for its header,
+ * which the allocation path writes whole: for the sizes objects mostly
+ * have without a call, in 16- and 32-byte stores that may overlap (as
+ * memset() does inside). */
+static inline void ol_cache_zero(void *mem, size_t size)
+{
+	char *p = (char *)mem + sizeof(struct objlife);
+	size_t n = size - sizeof(struct objlife), off;
+
+	if (n >= 16 && n <= 32) {
+		__builtin_memset(p, 0, 16);
+		__builtin_memset(p + n - 16, 0, 16);
+	} else if (n > 32 && n <= 64) {
+		__builtin_memset(p, 0, 32);
+		__builtin_memset(p + n - 32, 0, 32);
+	} else if (n > 64 && n <= 256) {
+		for (off = 0; off + 32 < n; off += 32)
+			__builtin_memset(p + off, 0, 32);
+		__builtin_memset(p + n - 32, 0, 32);
+	} else {
+		memset(p, 0, n);
+	}
+}
+
+/* The calling thread's magazine @m has a block for an allocation of
+ * @size bytes aligned to @align, and no trim is pending. */
+static inline bool ol_cache_hit(const struct ol_magazine *m, size_t size, size_t align)
+{
+	return m->n != 0 && m->size == size && align <= m->align &&
+	       m->seen == ol_load32(&ol_cache_trims, OL_RELAXED);
+}
+
+/* After ol_cache_hit(): the block, zeroed; its OL_ALIGNED is m->flags. */
+static inline void *ol_cache_pop(struct ol_magazine *m, size_t size)
+{
+	void *mem = m->block[--m->n];
+
+	/* objlife_alloc()'s contract: zeroed, as fresh memory is. */
+	ol_cache_zero(mem, size);
+	return mem;
+}
+
+/* A zeroed block of @size bytes aligned to @align from the calling
+ * thread's magazine @m of @ops (a type with a cache), or NULL: nothing
+ * cached of that shape, the caller asks the allocator. Sets the block's
+ * OL_ALIGNED in *@flags. */
+static inline void *ol_cache_take(struct ol_magazine *m, const struct objlife_ops *ops,
+				  size_t size, size_t align, uint32_t *flags)
+{
+	uint32_t slow_flags = 0;
+	void *mem;
+
+	if (ol_likely(ol_cache_hit(m, size, align))) {
+		*flags |= m->flags;
+		return ol_cache_pop(m, size);
+	}
+	/* Through a variable of its own: see ol_livecount_add(). */
+	mem = ol_cache_take_slow(m, ops, size, align, &slow_flags);
+	*flags |= slow_flags;
+	return mem;
+}
+
+/* A freed block of @size bytes (@info its object's) goes into the calling
+ * thread's magazine @m: there is room, it has the magazine's shape, no
+ * trim is pending. The first block of an empty magazine sets the
+ * allocator path (OL_ALIGNED) that all its blocks share. */
+static inline bool ol_cache_fits(const struct ol_magazine *m, const void *mem, size_t size,
+				 uint32_t info)
+{
+	return m->n < m->cap && m->size == size && !((uintptr_t)mem & (m->align - 1)) &&
+	       ((info & OL_ALIGNED) == m->flags || m->n == 0) &&
+	       m->seen == ol_load32(&ol_cache_trims, OL_RELAXED);
+}
+
+/* After ol_cache_fits(). */
+static inline void ol_cache_push(struct ol_magazine *m, void *mem, uint32_t info)
+{
+	m->flags = info & OL_ALIGNED;
+	m->block[m->n++] = mem;
+}
+
+/* Keeps the memory of a dead object of @ops (uncounted, out of the
+ * registry) in the calling thread's magazine @m. Returns false when it
+ * does not go there: the caller frees it. @size is at most
+ * OL_INFO_SIZE_MAX, @info the object's. */
+static inline bool ol_cache_give(struct ol_magazine *m, const struct objlife_ops *ops,
+				 void *mem, size_t size, uint32_t info)
+{
+	if (ol_likely(ol_cache_fits(m, mem, size, info))) {
+		ol_cache_push(m, mem, info);
+		return true;
+	}
+	return ol_cache_give_slow(m, ops, mem, size, info);
+}
+
+/* ol_cache_give(), else ol_mem_free(): out of line when it frees, so that
+ * the caller needs nothing after it. */
+void ol_cache_give_slow_or_free(struct ol_magazine *m, const struct objlife_ops *ops, void *mem,
+				size_t size, uint32_t info);
+static inline void ol_cache_give_or_free(struct ol_magazine *m, const struct objlife_ops *ops,
+					 void *mem, size_t size, uint32_t info)
+{
+	if (ol_likely(ol_cache_fits(m, mem, size, info))) {
+		ol_cache_push(m, mem, info);
+		return;
+	}
+	ol_cache_give_slow_or_free(m, ops, mem, size, info);
+}
+
+/* The calling thread is exiting, or the process: frees the blocks in @m
+ * and its array; it caches nothing from now on. */
+void ol_cache_close(struct ol_magazine *m, const struct objlife_ops *ops);
+
+#endif /* OBJLIFE_CACHE_H */
