@@ -28,15 +28,6 @@ static bool is_power_of_two(size_t n)
 	return n && !(n & (n - 1));
 }
 
-size_t ol_object_size(const struct objlife *obj)
-{
-	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
-
-	if (info & OL_BIG)
-		return ol_big_size_lookup(obj);
-	return info >> OL_FLAG_BITS;
-}
-
 /* Diagnostics at teardown, while they are on: the registry forgets the
  * object before its memory can be reused, and poison may keep the memory.
  * Returns true when the quarantine took it. */

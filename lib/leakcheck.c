@@ -311,6 +311,11 @@ static size_t untracked_groups(const struct ol_leak_set *set, void (*emit)(const
 		emit(line, NULL, data);
 		n++;
 	}
+	if (list.oom) {
+		/* Types past the copy that failed: say so rather than drop them. */
+		emit("objlife: LEAK: (out of memory while listing: some objects are missing)", NULL, data);
+		n++;
+	}
 	ol_free(list.t);
 	return n;
 }

@@ -174,7 +174,7 @@ int ol_big_size_remember(const void *mem, size_t size)
 	return 0;
 }
 
-static size_t big_size_find(const void *mem, bool forget)
+size_t ol_big_size_forget(const void *mem)
 {
 	struct big_size **pp, *b;
 	size_t size = 0;
@@ -183,25 +183,11 @@ static size_t big_size_find(const void *mem, bool forget)
 	for (pp = &big_sizes; (b = *pp); pp = &b->next) {
 		if (b->mem == mem) {
 			size = b->size;
-			if (forget)
-				*pp = b->next;
-			else
-				b = NULL;
+			*pp = b->next;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&big_lock);
-	if (forget)
-		ol_free(b);
+	ol_free(b);
 	return size;
-}
-
-size_t ol_big_size_lookup(const void *mem)
-{
-	return big_size_find(mem, false);
-}
-
-size_t ol_big_size_forget(const void *mem)
-{
-	return big_size_find(mem, true);
 }

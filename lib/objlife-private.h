@@ -125,10 +125,6 @@ void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size, uint32_t
 /* Sizes above OL_INFO_SIZE_MAX: remembered per address. */
 int ol_big_size_remember(const void *mem, size_t size);   /* 0 or -ENOMEM */
 size_t ol_big_size_forget(const void *mem);               /* returns the size */
-size_t ol_big_size_lookup(const void *mem);
-
-/* The size an object was allocated with. */
-size_t ol_object_size(const struct objlife *obj);
 
 /* ------------------------------------------------------------------ */
 /* livecount.c: always-on per-type live counts                        */

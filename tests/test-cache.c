@@ -621,7 +621,7 @@ static size_t leaks_listed(const char *text, const char *name)
 		char *end;
 		unsigned long k = strtoul(p + strlen("objlife: LEAK: "), &end, 10);
 
-		if (g_str_has_prefix(end, " x ") && g_str_has_prefix(end + 3, name) &&
+		if (tu_has_prefix(end, " x ") && tu_has_prefix(end + 3, name) &&
 		    end[3 + strlen(name)] == ' ')
 			n += k;
 		p = end;

@@ -55,7 +55,7 @@ static void test_exit_report_goes_to_debug_file(void)
 	g_assert_cmpstr(r.err, ==, "");
 	text = diag_slurp(fdopen(fd, "r"));
 	unlink(path);
-	g_assert_true(g_str_has_prefix(text, "objlife: LEAK: 3 x session (counts 1,1,2) allocated at:\n"));
+	g_assert_true(tu_has_prefix(text, "objlife: LEAK: 3 x session (counts 1,1,2) allocated at:\n"));
 	diag_assert_has(text, "    #0 session_new");
 	free(text);
 	diag_run_free(&r);
@@ -97,7 +97,7 @@ static void test_abort_turns_a_misuse_into_sigabrt(void)
 
 	g_assert_true(WIFSIGNALED(r.status));
 	g_assert_cmpint(WTERMSIG(r.status), ==, SIGABRT);
-	g_assert_true(g_str_has_prefix(r.err, "objlife: UNDERFLOW: type=session obj=0x"));
+	g_assert_true(tu_has_prefix(r.err, "objlife: UNDERFLOW: type=session obj=0x"));
 	g_assert_cmpstr(r.out, ==, "");
 	diag_run_free(&r);
 
@@ -105,7 +105,7 @@ static void test_abort_turns_a_misuse_into_sigabrt(void)
 	r = diag_spawn("lifecycle", "double-drop", "refs,abort", NULL);
 	g_assert_true(WIFSIGNALED(r.status));
 	g_assert_cmpint(WTERMSIG(r.status), ==, SIGABRT);
-	g_assert_true(g_str_has_prefix(r.err, "objlife: BAD_TRACKER: type=session"));
+	g_assert_true(tu_has_prefix(r.err, "objlife: BAD_TRACKER: type=session"));
 	g_assert_cmpstr(r.out, ==, "taken: count=2\ndropped: count=1\n");
 	diag_run_free(&r);
 }
@@ -195,7 +195,7 @@ static void test_leak_check_groups_by_type_and_site(void)
 		g_assert_cmpuint(live, ==, 3);
 		g_assert_cmpuint(diag_count(text, "objlife: LEAK: "), ==, 2);
 		/* Largest group first. */
-		g_assert_true(g_str_has_prefix(text, "objlife: LEAK: 2 x site (counts 1,2) allocated at:\n"));
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 2 x site (counts 1,2) allocated at:\n"));
 		diag_assert_in_order(text, "2 x site", "alloc_at_site_a");
 		diag_assert_in_order(text, "objlife: LEAK: 1 x site (count 1) allocated at:\n", "alloc_at_site_b");
 		free(text);

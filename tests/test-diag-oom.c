@@ -87,7 +87,7 @@ static void test_registry_out_of_memory_untracks_the_object(void)
 		g_assert_cmpuint(tu_events_count(), ==, 1);
 		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
 		g_assert_true(tu_events.obj[0] == &a->ref);
-		g_assert_true(g_str_has_prefix(tu_events.message[0], "objlife: NO_MEMORY: type=tu_obj obj=0x"));
+		g_assert_true(tu_has_prefix(tu_events.message[0], "objlife: NO_MEMORY: type=tu_obj obj=0x"));
 		g_assert_nonnull(strstr(tu_events.message[0], "out of memory in the leak registry; this object is not tracked"));
 
 		/* Counted, without a site; a tracked one alongside has its site. */

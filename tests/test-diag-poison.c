@@ -29,7 +29,7 @@ static void test_put_after_free_is_reported_and_changes_nothing(void)
 	g_assert_cmpstr(r.out, ==, "get_unless_zero=0 count=0\n");
 	/* Put, get and get_unless_zero all hit it; one report per object. */
 	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
-	g_assert_true(g_str_has_prefix(r.err, "objlife: BAD_OBJECT: type=session obj=0x"));
+	g_assert_true(tu_has_prefix(r.err, "objlife: BAD_OBJECT: type=session obj=0x"));
 	diag_assert_has(r.err, " count=0: put on a freed object (in the poison quarantine); nothing changed\n");
 	diag_run_free(&r);
 }

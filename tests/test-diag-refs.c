@@ -35,7 +35,7 @@ static void test_double_drop_is_reported_and_count_unchanged(void)
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	g_assert_cmpstr(r.out, ==, "taken: count=2\ndropped: count=1\ndropped again: count=1\nlive=0\n");
 	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
-	g_assert_true(g_str_has_prefix(r.err, "objlife: BAD_TRACKER: type=session obj=0x"));
+	g_assert_true(tu_has_prefix(r.err, "objlife: BAD_TRACKER: type=session obj=0x"));
 	diag_assert_has(r.err, " count=1: tracker dropped twice; the count is unchanged\n");
 	/* Both ends, and the second drop. */
 	diag_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  first dropped at:\n    #0 drop_ref");
@@ -152,7 +152,7 @@ static void test_null_tracker_pointer_is_einval_and_reported(void)
 		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
 		g_assert_cmpuint(tu_events_count(), ==, 2);
 		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_BAD_TRACKER);
-		g_assert_true(g_str_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=tu_obj obj=0x"));
+		g_assert_true(tu_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=tu_obj obj=0x"));
 		g_assert_nonnull(strstr(tu_events.message[0], "count=2: NULL tracker pointer; the reference is taken, untracked\n  taken at:\n    #0 "));
 		g_assert_nonnull(strstr(tu_events.message[1], "count=2: NULL tracker pointer; the reference is dropped, untracked\n  dropped at:\n    #0 "));
 		tu_put(o);

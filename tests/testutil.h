@@ -76,6 +76,12 @@ static TU_UNUSED unsigned tu_events_count(void)
 		g_assert_true(tu_events.obj[0] == (o)); \
 	} while (0)
 
+/* GLib is for GTest only here: plain C for strings. */
+static TU_UNUSED bool tu_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* ---- a counting test type ------------------------------------------ */
 
 struct tu_counts {

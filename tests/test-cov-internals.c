@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The diagnostics' building blocks, each on its own, with inputs the
+ * end-to-end tests cannot choose: report texts longer than a line and out
+ * of memory (report.c), the address map in the middle of a resize
+ * (addrmap.c), the stack depot past its first table and out of memory
+ * (stackdepot.c), and the symbolising of frames that no module, symbol or
+ * symboliser explains (backtrace.c).
+ *
+ * This program compiles the library's sources in, to reach these internal
+ * functions and the hidden hook ol_mem_fail_hook that fails the library's
+ * own allocations. It links with -export-dynamic, so that dladdr() names
+ * its exported functions. Cases that need the library's static state
+ * fresh (the depot) run in a subprocess.
+ */
+#include "objlife-private.h"
+#include "testutil.h"
+
+#include <fnmatch.h>
+#include <wchar.h>
+
+int main(int argc, char **argv);
+
+/* ---- failing the library's own allocations ------------------------------ */
+
+static enum ol_mem_use fail_use;
+static size_t fail_min_size;   /* only allocations at least this large fail */
+static bool fail_on;
+
+static bool fail_hook(enum ol_mem_use use, size_t size)
+{
+	return fail_on && use == fail_use && size >= fail_min_size;
+}
+
+static void fail_from(enum ol_mem_use use, size_t min_size)
+{
+	fail_use = use;
+	fail_min_size = min_size;
+	fail_on = true;
+	ol_mem_fail_hook = fail_hook;
+}
+
+static void stop_failing(void)
+{
+	fail_on = false;
+	ol_mem_fail_hook = NULL;
+}
+
+static void run_in_subprocess(void)
+{
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
+/* GTest only: no other GLib API. */
+static void assert_matches(const char *text, const char *pattern)
+{
+	if (fnmatch(pattern, text, 0) != 0) {
+		g_test_message("\"%s\" does not match \"%s\"", text, pattern);
+		g_assert_cmpstr(text, ==, pattern);
+	}
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* ---- report texts (report.c) -------------------------------------------- */
+
+static void test_text_grows_past_the_inline_buffer(void)
+{
+	struct ol_text t;
+	char expect[5000];
+	int i;
+
+	ol_text_init(&t);
+	expect[0] = '\0';
+	/* 100 pieces of 40 bytes: past 1024, then past 2048 and 4096 on the heap. */
+	for (i = 0; i < 100; i++) {
+		ol_text_add(&t, "%03d:abcdefghijklmnopqrstuvwxyz012345678\n", i);
+		snprintf(expect + strlen(expect), sizeof(expect) - strlen(expect),
+			 "%03d:abcdefghijklmnopqrstuvwxyz012345678\n", i);
+	}
+	g_assert_false(t.truncated);
+	g_assert_cmpuint(t.len, ==, 4000);
+	g_assert_cmpuint(strlen(t.buf), ==, 4000);
+	g_assert_cmpstr(t.buf, ==, expect);
+	g_assert_true(t.buf != t.small);
+	/* Freed, it is empty and usable again. */
+	ol_text_free(&t);
+	g_assert_cmpuint(t.len, ==, 0);
+	g_assert_cmpstr(t.buf, ==, "");
+	ol_text_add(&t, "again");
+	g_assert_cmpstr(t.buf, ==, "again");
+	ol_text_free(&t);
+}
+
+static void test_text_one_piece_larger_than_twice_the_buffer(void)
+{
+	struct ol_text t;
+	char piece[3001];
+
+	memset(piece, 'x', 3000);
+	piece[3000] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "head:");
+	ol_text_add(&t, "%s", piece);
+	g_assert_cmpuint(t.len, ==, 3005);
+	g_assert_true(has_prefix(t.buf, "head:xxxx"));
+	g_assert_cmpuint(strspn(t.buf + 5, "x"), ==, 3000);
+	ol_text_free(&t);
+}
+
+static void test_text_out_of_memory_keeps_what_fits(void)
+{
+	struct ol_text t;
+	char piece[101];
+
+	memset(piece, 'y', 100);
+	piece[100] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "objlife: LEAK: first line\n");
+	fail_from(OL_MEM_REPORT, 0);
+	while (!t.truncated)
+		ol_text_add(&t, "%s", piece);
+	stop_failing();
+	/* The lines that fitted, then "..." on a line of its own. */
+	g_assert_true(has_prefix(t.buf, "objlife: LEAK: first line\nyyyy"));
+	g_assert_true(has_suffix(t.buf, "y\n    ..."));
+	g_assert_cmpuint(strlen(t.buf), ==, t.len);
+	g_assert_cmpuint(t.len, <, sizeof(t.small));
+	g_assert_true(t.buf == t.small);
+	/* Past the cut nothing is added, even once memory is back. */
+	ol_text_add(&t, "later");
+	g_assert_null(strstr(t.buf, "later"));
+	g_assert_true(has_suffix(t.buf, "\n    ..."));
+	ol_text_free(&t);
+}
+
+static void test_text_out_of_memory_at_the_buffer_end_still_fits_the_mark(void)
+{
+	struct ol_text t;
+	char fill[1021];
+
+	/* 1020 of the 1024 bytes used: the "\n    ..." mark (8 bytes and the
+	 * NUL) cannot follow them, so it replaces their end. */
+	memset(fill, 'z', 1020);
+	fill[1020] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "%s", fill);
+	g_assert_cmpuint(t.len, ==, 1020);
+	fail_from(OL_MEM_REPORT, 0);
+	ol_text_add(&t, "0123456789");
+	stop_failing();
+	g_assert_true(t.truncated);
+	g_assert_cmpuint(t.len, ==, sizeof(t.small) - 1);
+	g_assert_cmpuint(strlen(t.buf), ==, t.len);
+	g_assert_true(has_suffix(t.buf, "zzz\n    ..."));
+	g_assert_cmpuint(strspn(t.buf, "z"), ==, sizeof(t.small) - 9);
+	ol_text_free(&t);
+}
+
+static void test_text_out_of_memory_on_the_heap_keeps_the_heap_text(void)
+{
+	struct ol_text t;
+	char piece[1501];
+
+	memset(piece, 'w', 1500);
+	piece[1500] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "%s", piece);                  /* on the heap: 2048 */
+	g_assert_true(t.buf != t.small);
+	fail_from(OL_MEM_REPORT, 0);
+	ol_text_add(&t, "%s", piece);                  /* 3000 does not fit */
+	stop_failing();
+	g_assert_true(t.truncated);
+	g_assert_cmpuint(t.len, ==, 1500 + 8);
+	g_assert_true(has_suffix(t.buf, "w\n    ..."));
+	ol_text_free(&t);
+	g_assert_true(t.buf == t.small);
+}
+
+static void test_text_format_error_adds_nothing(void)
+{
+	struct ol_text t;
+	/* Not representable in the C locale: vsnprintf() fails (EILSEQ). */
+	static const wchar_t bad[] = { 0xd800, 0 };
+
+	ol_text_init(&t);
+	ol_text_add(&t, "kept");
+	ol_text_add(&t, "%ls", bad);
+	g_assert_false(t.truncated);
+	g_assert_cmpuint(t.len, ==, 4);
+	g_assert_cmpstr(t.buf, ==, "kept");
+	ol_text_add(&t, "+more");
+	g_assert_cmpstr(t.buf, ==, "kept+more");
+	ol_text_free(&t);
+}
+
+static void test_event_words_are_the_enum_names(void)
+{
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_GET_ON_ZERO), ==, "GET_ON_ZERO");
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_BAD_TRACKER), ==, "BAD_TRACKER");
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_NO_MEMORY), ==, "NO_MEMORY");
+	/* A value from a newer header: a word all the same, never NULL. */
+	g_assert_cmpstr(ol_event_word((enum objlife_event)(OBJLIFE_EVENT_NO_MEMORY + 1)), ==, "UNKNOWN");
+}
+
+/* ---- the address map (addrmap.c) ---------------------------------------- */
+
+struct item {
+	struct ol_anode node;
+	unsigned visits;
+};
+
+#define N_ITEMS 600
+static struct item items[N_ITEMS];
+
+static uintptr_t key_of(unsigned i)
+{
+	/* Object-like keys: aligned, neighbours. */
+	return (uintptr_t)0x10000 + (uintptr_t)i * 64;
+}
+
+static void visit(struct ol_anode *node, void *data)
+{
+	((struct item *)node)->visits++;
+	(*(unsigned *)data)++;
+}
+
+static void items_reset(void)
+{
+	unsigned i;
+
+	memset(items, 0, sizeof(items));
+	for (i = 0; i < N_ITEMS; i++)
+		items[i].node.key = key_of(i);
+}
+
+static void amap_free(struct ol_amap *m)
+{
+	ol_free(m->b);
+	ol_free(m->old);
+	memset(m, 0, sizeof(*m));
+}
+
+static void test_amap_insert_without_buckets_is_enomem(void)
+{
+	struct ol_amap m = { .use = OL_MEM_REGISTRY };
+	unsigned visited = 0;
+
+	items_reset();
+	fail_from(OL_MEM_REGISTRY, 0);
+	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, -ENOMEM);
+	stop_failing();
+	/* Not in the map, and the map still empty and usable. */
+	g_assert_null(ol_amap_find(&m, key_of(0)));
+	g_assert_null(ol_amap_remove(&m, key_of(0)));
+	ol_amap_foreach(&m, visit, &visited);
+	g_assert_cmpuint(visited, ==, 0);
+	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
+	g_assert_true(ol_amap_find(&m, key_of(0)) == &items[0].node);
+	amap_free(&m);
+}
+
+static void test_amap_without_memory_to_grow_keeps_every_node(void)
+{
+	struct ol_amap m = { .use = OL_MEM_TRACKER };
+	unsigned i, visited = 0;
+
+	items_reset();
+	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
+	/* The first table exists; no larger one can be had. */
+	fail_from(OL_MEM_TRACKER, 0);
+	for (i = 1; i < N_ITEMS; i++)
+		g_assert_cmpint(ol_amap_insert(&m, &items[i].node), ==, 0);
+	g_assert_null(m.old);
+	for (i = 0; i < N_ITEMS; i++)
+		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
+	ol_amap_foreach(&m, visit, &visited);
+	g_assert_cmpuint(visited, ==, N_ITEMS);
+	/* Memory back: the next insert grows it, and nothing is lost. */
+	stop_failing();
+	g_assert_true(ol_amap_remove(&m, key_of(0)) == &items[0].node);
+	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
+	g_assert_nonnull(m.old);
+	for (i = 0; i < N_ITEMS; i++)
+		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
+	for (i = 0; i < N_ITEMS; i++)
+		g_assert_true(ol_amap_remove(&m, key_of(i)) == &items[i].node);
+	g_assert_cmpuint(m.n, ==, 0);
+	amap_free(&m);
+}
+
+static void test_amap_mid_resize_finds_visits_and_removes_every_node(void)
+{
+	struct ol_amap m = { .use = OL_MEM_REGISTRY };
+	unsigned i, n = 0, visited = 0;
+
+	items_reset();
+	/* Insert until a resize has started and has buckets left to move. */
+	while (!m.old || m.moved > m.old_mask / 2) {
+		g_assert_cmpuint(n, <, N_ITEMS);
+		g_assert_cmpint(ol_amap_insert(&m, &items[n].node), ==, 0);
+		n++;
+	}
+	g_assert_nonnull(m.old);
+	/* Every node found and visited once, wherever it sits now. */
+	for (i = 0; i < n; i++)
+		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
+	ol_amap_foreach(&m, visit, &visited);
+	g_assert_cmpuint(visited, ==, n);
+	for (i = 0; i < n; i++)
+		g_assert_cmpuint(items[i].visits, ==, 1);
+	/* Removals during the resize, of nodes old and new: each once. */
+	for (i = 0; i < n; i += 2)
+		g_assert_true(ol_amap_remove(&m, key_of(i)) == &items[i].node);
+	for (i = 0; i < n; i += 2)
+		g_assert_null(ol_amap_find(&m, key_of(i)));
+	for (i = 1; i < n; i += 2)
+		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
+	g_assert_cmpuint(m.n, ==, n / 2);
+	amap_free(&m);
+}
+
+/* ---- the stack depot (stackdepot.c) --------------------------------------- */
+
+#define N_STACKS 1000
+
+static void frames_of(unsigned i, void **frames, unsigned depth)
+{
+	unsigned k;
+
+	for (k = 0; k < depth; k++)
+		frames[k] = (void *)(uintptr_t)(0x400000 + i * 0x40 + k * 8 + 1);
+}
+
+static void test_depot_keeps_one_copy_per_stack_across_growth(void)
+{
+	if (g_test_subprocess()) {
+		static const struct ol_stack *first[N_STACKS];
+		void *frames[3];
+		unsigned i;
+
+		/* Four times the first table's buckets: it grows twice. */
+		for (i = 0; i < N_STACKS; i++) {
+			frames_of(i, frames, 3);
+			first[i] = ol_stack_intern(frames, 3);
+			g_assert_nonnull(first[i]);
+			g_assert_cmpuint(first[i]->depth, ==, 3);
+			g_assert_true(memcmp(first[i]->frames, frames, sizeof(frames)) == 0);
+		}
+		for (i = 0; i < N_STACKS; i++) {
+			frames_of(i, frames, 3);
+			g_assert_true(ol_stack_intern(frames, 3) == first[i]);
+		}
+		/* A prefix of a stack is another stack. */
+		frames_of(7, frames, 3);
+		g_assert_true(ol_stack_intern(frames, 2) != first[7]);
+		return;
+	}
+	run_in_subprocess();
+}
+
+static void test_depot_keeps_the_innermost_16_frames(void)
+{
+	void *frames[OL_STACK_DEPTH + 4];
+	const struct ol_stack *deep, *cut;
+
+	frames_of(N_STACKS + 1, frames, OL_STACK_DEPTH + 4);
+	deep = ol_stack_intern(frames, OL_STACK_DEPTH + 4);
+	g_assert_nonnull(deep);
+	g_assert_cmpuint(deep->depth, ==, OL_STACK_DEPTH);
+	cut = ol_stack_intern(frames, OL_STACK_DEPTH);
+	g_assert_true(cut == deep);
+}
+
+static void test_depot_without_memory_to_grow_still_stores_stacks(void)
+{
+	if (g_test_subprocess()) {
+		static const struct ol_stack *first[N_STACKS];
+		void *frames[2];
+		unsigned i;
+
+		tu_events_start();
+		frames_of(0, frames, 2);
+		first[0] = ol_stack_intern(frames, 2);     /* makes the first table */
+		/* Tables from now on fail; single stacks are far smaller. */
+		fail_from(OL_MEM_STACK, 1024);
+		for (i = 1; i < N_STACKS; i++) {
+			frames_of(i, frames, 2);
+			first[i] = ol_stack_intern(frames, 2);
+			g_assert_nonnull(first[i]);
+		}
+		for (i = 0; i < N_STACKS; i++) {
+			frames_of(i, frames, 2);
+			g_assert_true(ol_stack_intern(frames, 2) == first[i]);
+		}
+		stop_failing();
+		/* Longer chains, nothing lost: not worth a report. */
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		return;
+	}
+	run_in_subprocess();
+}
+
+static void test_depot_out_of_memory_is_null_reported_once(void)
+{
+	if (g_test_subprocess()) {
+		void *frames[4];
+		const struct ol_stack *known;
+
+		tu_events_start();
+		frames_of(1, frames, 4);
+		known = ol_stack_intern(frames, 4);
+		g_assert_nonnull(known);
+		fail_from(OL_MEM_STACK, 0);
+		frames_of(2, frames, 4);
+		g_assert_null(ol_stack_intern(frames, 4));
+		frames_of(3, frames, 4);
+		g_assert_null(ol_stack_intern(frames, 4));
+		/* A stack stored before needs no memory. */
+		frames_of(1, frames, 4);
+		g_assert_true(ol_stack_intern(frames, 4) == known);
+		stop_failing();
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
+		g_assert_true(tu_events.obj[0] == NULL);
+		g_assert_cmpstr(tu_events.message[0], ==,
+				"objlife: NO_MEMORY: out of memory for a stack; some reports will lack "
+				"allocation or tracker stacks");
+		g_assert_true(ol_report_no_memory_seen() & OL_NOMEM_STACK);
+		return;
+	}
+	run_in_subprocess();
+}
+
+/* ---- symbolising (backtrace.c) ---------------------------------------------- */
+
+/* Exported (the program links with -export-dynamic): dladdr() names them. */
+void cov_exported_function(void);
+void cov_exported_function(void)
+{
+	__asm__ volatile("");
+}
+
+static __attribute__((noinline)) void cov_static_function(void)
+{
+	__asm__ volatile("");
+}
+
+static int some_static_data;
+
+/* The text ol_stack_format() makes of @n frames, with or without a
+ * symboliser. */
+static char *format_frames(bool symbolizer, void *const *frames, unsigned n)
+{
+	struct ol_symbolizer *sym = symbolizer ? ol_symbolizer_new() : NULL;
+	const struct ol_stack *stack = ol_stack_intern(frames, n);
+	struct ol_text t;
+	char *text;
+
+	g_assert_nonnull(stack);
+	if (symbolizer)
+		g_assert_nonnull(sym);
+	ol_text_init(&t);
+	ol_stack_format(&t, sym, stack);
+	text = strdup(t.buf);
+	ol_text_free(&t);
+	ol_symbolizer_free(sym);
+	return text;
+}
+
+/* Frames are return addresses: the symboliser looks one byte back. */
+#define RET(fn) ((void *)((uintptr_t)(fn) + 1))
+
+static void test_frame_outside_any_module_is_a_raw_address(void)
+{
+	void *frames[] = { (void *)(uintptr_t)0x1000 };
+	char *text;
+
+	text = format_frames(true, frames, 1);
+	g_assert_cmpstr(text, ==, "    #0 0x1000");
+	free(text);
+	text = format_frames(false, frames, 1);
+	g_assert_cmpstr(text, ==, "    #0 0x1000");
+	free(text);
+}
+
+static void test_without_symbolizer_exported_functions_are_named(void)
+{
+	void *frames[] = { RET(cov_exported_function), (void *)(uintptr_t)0x1000 };
+	char *text = format_frames(false, frames, 2);
+
+	/* dladdr(): the exported name, the offset from it, the module. */
+	assert_matches(text, "    #0 cov_exported_function+0x1 (*test-cov-internals*)\n    #1 0x1000");
+	free(text);
+}
+
+static void test_without_symbolizer_unnamed_addresses_show_module_and_offset(void)
+{
+	void *frames[] = { RET(&some_static_data) };
+	char *text = format_frames(false, frames, 1);
+
+	/* No exported symbol there: the address, the module and the offset. */
+	assert_matches(text, "    #0 0x* (*test-cov-internals*+0x*)");
+	free(text);
+}
+
+static void test_main_ends_the_stack(void)
+{
+	void *frames[] = { RET(cov_exported_function), RET(main), (void *)(uintptr_t)0x1000 };
+	char *text;
+
+	/* Below main() there is only the C library's start-up code. */
+	text = format_frames(false, frames, 3);
+	assert_matches(text, "    #0 cov_exported_function+0x1 (*)\n    #1 main+0x1 (*)");
+	free(text);
+	text = format_frames(true, frames, 3);
+	assert_matches(text, "    #0 cov_exported_function[ +]*\n    #1 main[ +]*");
+	g_assert_null(strstr(text, "#2"));
+	free(text);
+}
+
+static void test_symbolizer_names_static_functions_with_their_line(void)
+{
+#ifdef HAVE_LIBDW
+	void *frames[] = { RET(cov_static_function) };
+	char *text = format_frames(true, frames, 1);
+
+	assert_matches(text, "    #0 cov_static_function (*test-cov-internals.c:*)");
+	free(text);
+#else
+	g_test_skip("built without libdw: only exported functions have names");
+#endif
+}
+
+static void test_no_memory_for_a_symbolizer_falls_back_to_dladdr(void)
+{
+	void *frames[] = { RET(cov_exported_function) };
+	struct ol_symbolizer *sym;
+	char *text;
+
+	fail_from(OL_MEM_REPORT, 0);
+	sym = ol_symbolizer_new();
+	stop_failing();
+	g_assert_null(sym);
+	ol_symbolizer_free(sym);       /* NULL: nothing */
+	text = format_frames(false, frames, 1);
+	assert_matches(text, "    #0 cov_exported_function+0x1 (*test-cov-internals*)");
+	free(text);
+}
+
+static void test_stack_in_a_cut_text_adds_nothing(void)
+{
+	void *frames[] = { RET(cov_exported_function) };
+	const struct ol_stack *stack = ol_stack_intern(frames, 1);
+	struct ol_text t;
+	char fill[1021];
+	char *before;
+
+	memset(fill, 'v', 1020);
+	fill[1020] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "%s", fill);
+	fail_from(OL_MEM_REPORT, 0);
+	ol_text_add(&t, "%s", fill);
+	g_assert_true(t.truncated);
+	before = strdup(t.buf);
+	ol_stack_format(&t, NULL, stack);
+	stop_failing();
+	/* The "..." mark stays the end: no frame, no newline chopped. */
+	g_assert_cmpstr(t.buf, ==, before);
+	g_assert_true(has_suffix(t.buf, "\n    ..."));
+	free(before);
+	ol_text_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/internals/text/grows-past-the-inline-buffer", test_text_grows_past_the_inline_buffer);
+	g_test_add_func("/internals/text/one-piece-larger-than-twice-the-buffer",
+			test_text_one_piece_larger_than_twice_the_buffer);
+	g_test_add_func("/internals/text/out-of-memory-keeps-what-fits", test_text_out_of_memory_keeps_what_fits);
+	g_test_add_func("/internals/text/out-of-memory-at-the-buffer-end-still-fits-the-mark",
+			test_text_out_of_memory_at_the_buffer_end_still_fits_the_mark);
+	g_test_add_func("/internals/text/out-of-memory-on-the-heap-keeps-the-heap-text",
+			test_text_out_of_memory_on_the_heap_keeps_the_heap_text);
+	g_test_add_func("/internals/text/format-error-adds-nothing", test_text_format_error_adds_nothing);
+	g_test_add_func("/internals/report/event-words-are-the-enum-names", test_event_words_are_the_enum_names);
+	g_test_add_func("/internals/addrmap/insert-without-buckets-is-enomem",
+			test_amap_insert_without_buckets_is_enomem);
+	g_test_add_func("/internals/addrmap/without-memory-to-grow-keeps-every-node",
+			test_amap_without_memory_to_grow_keeps_every_node);
+	g_test_add_func("/internals/addrmap/mid-resize-finds-visits-and-removes-every-node",
+			test_amap_mid_resize_finds_visits_and_removes_every_node);
+	g_test_add_func("/internals/depot/one-copy-per-stack-across-growth",
+			test_depot_keeps_one_copy_per_stack_across_growth);
+	g_test_add_func("/internals/depot/keeps-the-innermost-16-frames", test_depot_keeps_the_innermost_16_frames);
+	g_test_add_func("/internals/depot/without-memory-to-grow-still-stores-stacks",
+			test_depot_without_memory_to_grow_still_stores_stacks);
+	g_test_add_func("/internals/depot/out-of-memory-is-null-reported-once",
+			test_depot_out_of_memory_is_null_reported_once);
+	g_test_add_func("/internals/symbolize/frame-outside-any-module-is-a-raw-address",
+			test_frame_outside_any_module_is_a_raw_address);
+	g_test_add_func("/internals/symbolize/without-symbolizer-exported-functions-are-named",
+			test_without_symbolizer_exported_functions_are_named);
+	g_test_add_func("/internals/symbolize/without-symbolizer-unnamed-addresses-show-module-and-offset",
+			test_without_symbolizer_unnamed_addresses_show_module_and_offset);
+	g_test_add_func("/internals/symbolize/main-ends-the-stack", test_main_ends_the_stack);
+	g_test_add_func("/internals/symbolize/static-functions-named-with-their-line",
+			test_symbolizer_names_static_functions_with_their_line);
+	g_test_add_func("/internals/symbolize/no-memory-for-a-symbolizer-falls-back-to-dladdr",
+			test_no_memory_for_a_symbolizer_falls_back_to_dladdr);
+	g_test_add_func("/internals/symbolize/stack-in-a-cut-text-adds-nothing", test_stack_in_a_cut_text_adds_nothing);
+	return g_test_run();
+}
