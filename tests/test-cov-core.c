@@ -124,25 +124,8 @@ static void test_put_mutex_keeps_an_object_that_gained_a_holder_under_the_lock(v
 
 /* ---- reports ---------------------------------------------------------------- */
 
-/* Objects leaked on purpose (a saturated count) live in static memory, so
- * that a leak checker sees no heap leak. */
-static unsigned char blocks[4][64] __attribute__((aligned(64)));
-static unsigned next_block;
-
-static void *block_alloc(const struct objlife_ops *ops, size_t size, size_t align)
-{
-	(void)ops; (void)size; (void)align;
-	g_assert_cmpuint(next_block, <, G_N_ELEMENTS(blocks));
-	return memset(blocks[next_block++], 0, sizeof(blocks[0]));
-}
-
-static void block_free(const struct objlife_ops *ops, void *mem, size_t size)
-{
-	(void)ops; (void)mem; (void)size;
-}
-
 static char long_name[600];
-static struct objlife_ops long_name_ops = { .name = long_name, .alloc = block_alloc, .free = block_free };
+static struct objlife_ops long_name_ops = { .name = long_name, .alloc = tu_block_alloc, .free = tu_block_free };
 
 static void test_type_name_longer_than_a_line_is_cut(void)
 {
@@ -164,7 +147,7 @@ static void test_type_name_longer_than_a_line_is_cut(void)
 	objlife_set_report_handler(NULL, NULL);
 }
 
-static const struct objlife_ops session_ops = { .name = "session", .alloc = block_alloc, .free = block_free };
+static const struct objlife_ops session_ops = { .name = "session", .alloc = tu_block_alloc, .free = tu_block_free };
 
 static void test_empty_debug_file_reports_to_stderr(void)
 {

@@ -20,23 +20,7 @@
 
 #define NO_EVENT ((enum objlife_event)-1)
 
-static int releases, frees;
-static unsigned char blocks[8][64] __attribute__((aligned(64)));
-static unsigned next_block;
-
-static void *block_alloc(const struct objlife_ops *ops, size_t size, size_t align)
-{
-	(void)ops; (void)size; (void)align;
-	g_assert_cmpuint(next_block, <, G_N_ELEMENTS(blocks));
-	return memset(blocks[next_block++], 0, sizeof(blocks[0]));
-}
-
-static void block_free(const struct objlife_ops *ops, void *mem, size_t size)
-{
-	(void)ops; (void)mem; (void)size;
-	frees++;
-}
-
+static int releases;
 static void count_release(struct objlife *obj)
 {
 	(void)obj;
@@ -58,15 +42,15 @@ static int leak_ref_then_fail_init(struct objlife *obj, void *arg)
 }
 
 static const struct objlife_ops matrix_ops = {
-	.name = "matrix", .release = count_release, .alloc = block_alloc, .free = block_free,
+	.name = "matrix", .release = count_release, .alloc = tu_block_alloc, .free = tu_block_free,
 };
 static const struct objlife_ops put_in_init_ops = {
 	.name = "matrix", .init = put_own_ref_init, .release = count_release,
-	.alloc = block_alloc, .free = block_free,
+	.alloc = tu_block_alloc, .free = tu_block_free,
 };
 static const struct objlife_ops leak_in_init_ops = {
 	.name = "matrix", .init = leak_ref_then_fail_init, .release = count_release,
-	.alloc = block_alloc, .free = block_free,
+	.alloc = tu_block_alloc, .free = tu_block_free,
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -146,7 +130,7 @@ static struct objlife *row_init_leaks_ref(void)
 {
 	g_assert_null(objlife_alloc_size(&leak_in_init_ops, 64, 8, NULL));
 	g_assert_cmpint(errno, ==, EPROTO);
-	return (struct objlife *)(void *)blocks[next_block - 1];
+	return (struct objlife *)(void *)tu_blocks[tu_next_block - 1];
 }
 
 static struct objlife *row_get_unless_zero_on_dead(void)
@@ -220,8 +204,8 @@ static const struct row rows[] = {
 
 static void reset(void)
 {
-	releases = frees = 0;
-	next_block = 0;
+	releases = 0;
+	tu_blocks_reset();
 }
 
 static void test_report(gconstpointer data)
@@ -241,7 +225,7 @@ static void test_report(gconstpointer data)
 	g_assert_cmpint(releases, ==, row->releases);
 	/* The memory goes back exactly when release ran: a saturated object
 	 * is never freed, a released one once. */
-	g_assert_cmpint(frees, ==, row->releases);
+	g_assert_cmpint(tu_block_frees, ==, row->releases);
 	g_assert_cmpuint(objlife_refcount(obj), ==, row->count_after);
 	objlife_set_report_handler(NULL, NULL);
 }

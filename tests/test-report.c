@@ -10,25 +10,8 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
-/* Objects here are leaked on purpose (a saturated count): they live in
- * static memory, so that a leak checker sees no heap leak. */
-static unsigned char blocks[16][64] __attribute__((aligned(64)));
-static unsigned next_block;
-
-static void *block_alloc(const struct objlife_ops *ops, size_t size, size_t align)
-{
-	(void)ops; (void)size; (void)align;
-	g_assert_cmpuint(next_block, <, G_N_ELEMENTS(blocks));
-	return memset(blocks[next_block++], 0, sizeof(blocks[0]));
-}
-
-static void block_free(const struct objlife_ops *ops, void *mem, size_t size)
-{
-	(void)ops; (void)mem; (void)size;
-}
-
 static const struct objlife_ops report_ops = {
-	.name = "session", .alloc = block_alloc, .free = block_free,
+	.name = "session", .alloc = tu_block_alloc, .free = tu_block_free,
 };
 
 /* A misuse with the default handler: one UNDERFLOW line. */

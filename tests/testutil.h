@@ -130,6 +130,38 @@ static TU_UNUSED struct tu_obj *tu_new(struct tu_counts *counts)
 	return o;
 }
 
+/* ---- static memory for objects leaked on purpose -------------------- */
+
+/* A saturated object is never freed. Tests that make one on purpose take
+ * its memory from here (as the type's ops->alloc/free), so that a leak
+ * checker sees no heap leak, and a dead object's memory stays valid for
+ * the test to look at. tu_blocks_reset() starts over. */
+#define TU_BLOCKS 16
+static TU_UNUSED unsigned char tu_blocks[TU_BLOCKS][64] __attribute__((aligned(64)));
+static TU_UNUSED unsigned tu_next_block;
+static TU_UNUSED int tu_block_frees;
+
+static TU_UNUSED void *tu_block_alloc(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	(void)ops;
+	g_assert_cmpuint(size, <=, sizeof(tu_blocks[0]));
+	g_assert_cmpuint(align, <=, 64);
+	g_assert_cmpuint(tu_next_block, <, TU_BLOCKS);
+	return memset(tu_blocks[tu_next_block++], 0, sizeof(tu_blocks[0]));
+}
+
+static TU_UNUSED void tu_block_free(const struct objlife_ops *ops, void *mem, size_t size)
+{
+	(void)ops; (void)mem; (void)size;
+	tu_block_frees++;
+}
+
+static TU_UNUSED void tu_blocks_reset(void)
+{
+	tu_next_block = 0;
+	tu_block_frees = 0;
+}
+
 /* ---- test-only access to the private count ------------------------- */
 
 static TU_UNUSED void tu_preset_count(struct objlife *obj, uint32_t count)
