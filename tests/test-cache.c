@@ -591,23 +591,7 @@ static void test_poison_turns_caching_off(void)
 		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_BAD_OBJECT);
 		return;
 	}
-	setenv("OBJLIFE_DEBUG", "poison", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
-}
-
-static char *leak_check_text(size_t *live)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	g_assert_nonnull(out);
-	*live = objlife_leak_check(out);
-	fclose(out);
-	return text;
+	tu_trap_with_debug("poison");
 }
 
 /* How many objects of type @name a leak listing lists: the sum of its
@@ -642,7 +626,7 @@ static void test_leak_reports_leave_cached_blocks_out(void)
 			it[i] = item_new(&ops);
 		objlife_put(&it[0]->ref);
 		objlife_put(&it[1]->ref);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 1);
 		g_assert_nonnull(strstr(text, "objlife: LEAK: 1 x cached-leak (count 1) allocated at:"));
 		g_assert_cmpuint(leaks_listed(text, "cached-leak"), ==, 1);
@@ -652,23 +636,19 @@ static void test_leak_reports_leave_cached_blocks_out(void)
 		 * forgotten again at its last put. */
 		reused = item_new(&ops);
 		g_assert_true(reused == it[1]);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 2);
 		g_assert_cmpuint(leaks_listed(text, "cached-leak"), ==, 2);
 		free(text);
 		objlife_put(&reused->ref);
 		objlife_put(&it[2]->ref);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 0);
 		g_assert_cmpstr(text, ==, "");
 		free(text);
 		return;   /* three blocks cached: no LEAK at exit */
 	}
-	setenv("OBJLIFE_DEBUG", "leaks", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug("leaks");
 }
 
 /* ---- many threads ---------------------------------------------------- */

@@ -39,63 +39,6 @@
 /* After a call: the call stays a call (no tail call), so its caller is a frame. */
 #define KEEP_FRAME() __asm__ volatile("")
 
-/* ---- helpers ------------------------------------------------------------ */
-
-static void run_with(const char *debug)
-{
-	setenv("OBJLIFE_DEBUG", debug, 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
-}
-
-static char *leak_check_text(size_t *live)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	g_assert_nonnull(out);
-	*live = objlife_leak_check(out);
-	fclose(out);
-	return text;
-}
-
-/* GTest only: no other GLib API. */
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static unsigned count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-
-	while ((hay = strstr(hay, needle))) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		g_test_message("missing \"%s\" in:\n%s", needle, hay);
-		g_assert_nonnull(strstr(hay, needle));
-	}
-}
-
-/* Asserts that @first occurs in @hay, and @second after it. */
-static void assert_in_order(const char *hay, const char *first, const char *second)
-{
-	const char *a = strstr(hay, first);
-
-	assert_has(hay, first);
-	assert_has(a + strlen(first), second);
-}
-
 /* Every report, whole (testutil.h's recorder keeps a line's worth). */
 #define REC_MAX 8
 static struct {
@@ -278,9 +221,9 @@ static void test_groups_of_equal_size_are_ordered_by_type_then_site(void)
 		objs[2] = cov_alloc_at_site_a(&alpha_ops);
 		for (i = 0; i < two; i++)
 			objs[3 + i] = cov_alloc_at_site_b(&gamma_ops);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 5);
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: "), ==, 4);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 4);
 		/* Largest first; then by type name; then by site. */
 		g2 = strstr(text, "objlife: LEAK: 2 x gamma (counts 1,1) allocated at:\n    #0 cov_alloc_at_site_b");
 		ga = strstr(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 cov_alloc_at_site_a");
@@ -298,7 +241,7 @@ static void test_groups_of_equal_size_are_ordered_by_type_then_site(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 #ifdef HAVE_LIBDW
@@ -311,11 +254,11 @@ static void test_two_calls_on_one_line_are_one_site(void)
 
 		cov_two_allocations_on_one_line(&alpha_ops, &a, &b);
 		objlife_get(b);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 2);
 		/* The report names the line, not the byte: one group. */
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: "), ==, 1);
-		g_assert_true(has_prefix(text, "objlife: LEAK: 2 x alpha (counts 1,2) allocated at:\n"
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 1);
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 2 x alpha (counts 1,2) allocated at:\n"
 					 "    #0 cov_two_allocations_on_one_line ("));
 		free(text);
 		objlife_put(a);
@@ -323,7 +266,7 @@ static void test_two_calls_on_one_line_are_one_site(void)
 		objlife_put(b);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 #endif
 
@@ -340,20 +283,20 @@ static void test_trackers_are_grouped_by_site(void)
 			cov_track_at_site_x(obj, &x[i]);       /* one stack, twice */
 		cov_track_twice_on_one_line(obj, &y[0], &y[1]);
 		cov_track_at_site_z(obj, &z);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_test_message("the report:\n%s", text);
 		g_assert_cmpuint(live, ==, 1);
-		g_assert_true(has_prefix(text, "objlife: LEAK: 1 x alpha (count 6) allocated at:\n"
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 1 x alpha (count 6) allocated at:\n"
 					 "    #0 cov_alloc_at_site_a"));
-		assert_has(text, "\n  held by 2 trackers taken at:\n    #0 cov_track_at_site_x");
-		assert_has(text, "\n  held by 1 tracker taken at:\n    #0 cov_track_at_site_z");
+		tu_assert_has(text, "\n  held by 2 trackers taken at:\n    #0 cov_track_at_site_x");
+		tu_assert_has(text, "\n  held by 1 tracker taken at:\n    #0 cov_track_at_site_z");
 #ifdef HAVE_LIBDW
 		/* Two stacks that read the same are one site. */
-		assert_has(text, "\n  held by 2 trackers taken at:\n    #0 cov_track_twice_on_one_line (");
-		g_assert_cmpuint(count_of(text, "\n  held by "), ==, 3);
+		tu_assert_has(text, "\n  held by 2 trackers taken at:\n    #0 cov_track_twice_on_one_line (");
+		g_assert_cmpuint(tu_count(text, "\n  held by "), ==, 3);
 #else
-		g_assert_cmpuint(count_of(text, "taken at:\n    #0 cov_track_twice_on_one_line"), ==, 2);
-		g_assert_cmpuint(count_of(text, "\n  held by "), ==, 4);
+		g_assert_cmpuint(tu_count(text, "taken at:\n    #0 cov_track_twice_on_one_line"), ==, 2);
+		g_assert_cmpuint(tu_count(text, "\n  held by "), ==, 4);
 #endif
 		free(text);
 		for (i = 0; i < 2; i++) {
@@ -365,7 +308,7 @@ static void test_trackers_are_grouped_by_site(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 #define MANY 100
@@ -383,13 +326,13 @@ static void test_more_than_64_objects_and_trackers_are_all_listed(void)
 			objs[i] = cov_alloc_at_site_a(&alpha_ops);
 			cov_track_at_site_x(objs[i], &t[i]);
 		}
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, MANY);
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: "), ==, 1);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 1);
 		/* Sixteen counts shown, then "...". */
-		g_assert_true(has_prefix(text, "objlife: LEAK: 100 x alpha (counts 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,...) "
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 100 x alpha (counts 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,...) "
 					 "allocated at:\n    #0 cov_alloc_at_site_a"));
-		assert_has(text, "\n  held by 100 trackers taken at:\n    #0 cov_track_at_site_x");
+		tu_assert_has(text, "\n  held by 100 trackers taken at:\n    #0 cov_track_at_site_x");
 		free(text);
 		for (i = 0; i < MANY; i++) {
 			objlife_put_tracked(objs[i], &t[i]);
@@ -398,7 +341,7 @@ static void test_more_than_64_objects_and_trackers_are_all_listed(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 /* An object whose release runs a leak check, and what it saw. */
@@ -408,7 +351,7 @@ static size_t live_in_release;
 static void check_from_release(struct objlife *obj)
 {
 	(void)obj;
-	seen_in_release = leak_check_text(&live_in_release);
+	seen_in_release = tu_leak_check_text(&live_in_release);
 }
 
 static const struct objlife_ops checking_ops = { .name = "checking", .release = check_from_release };
@@ -424,14 +367,14 @@ static void test_object_being_released_is_not_listed(void)
 		/* Still counted (its memory is not back yet), but not listed: it
 		 * is not a leak. */
 		g_assert_cmpuint(live_in_release, ==, 2);
-		g_assert_true(has_prefix(seen_in_release, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n"));
+		g_assert_true(tu_has_prefix(seen_in_release, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n"));
 		g_assert_null(strstr(seen_in_release, "checking"));
 		free(seen_in_release);
 		objlife_put(other);
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 #define N_TYPES 40
@@ -456,15 +399,15 @@ static void test_untracked_objects_of_many_types_are_counted_per_type(void)
 		hook_stop();
 		/* A type whose objects all have their entry is not listed twice. */
 		tracked = cov_alloc_at_site_a(&alpha_ops);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, N_TYPES + 1);
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: "), ==, N_TYPES + 1);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, N_TYPES + 1);
 		for (i = 0; i < N_TYPES; i++) {
 			snprintf(line, sizeof(line), "objlife: LEAK: 1 x %.15s (not tracked: the registry was out of "
 				 "memory; no counts or site)\n", names[i]);
-			assert_has(text, line);
+			tu_assert_has(text, line);
 		}
-		assert_has(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 cov_alloc_at_site_a");
+		tu_assert_has(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 cov_alloc_at_site_a");
 		g_assert_null(strstr(text, "x alpha (not tracked"));
 		free(text);
 		g_assert_cmpuint(rec.n, ==, 1);
@@ -474,7 +417,7 @@ static void test_untracked_objects_of_many_types_are_counted_per_type(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 /* Two modules that each call their type "dup". */
@@ -493,11 +436,11 @@ static void test_types_that_share_a_name_are_separate_groups(void)
 		for (i = 0; i < four; i++)
 			objs[i] = cov_alloc_at_site_a(i % 2 ? &dup_ops_2 : &dup_ops_1);
 		objlife_get(objs[1]);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 4);
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: 2 x dup (counts "), ==, 2);
-		assert_has(text, "objlife: LEAK: 2 x dup (counts 1,1) allocated at:\n    #0 cov_alloc_at_site_a");
-		assert_has(text, "objlife: LEAK: 2 x dup (counts 1,2) allocated at:\n    #0 cov_alloc_at_site_a");
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: 2 x dup (counts "), ==, 2);
+		tu_assert_has(text, "objlife: LEAK: 2 x dup (counts 1,1) allocated at:\n    #0 cov_alloc_at_site_a");
+		tu_assert_has(text, "objlife: LEAK: 2 x dup (counts 1,2) allocated at:\n    #0 cov_alloc_at_site_a");
 		free(text);
 		objlife_put(objs[1]);
 		for (i = 0; i < 4; i++)
@@ -505,7 +448,7 @@ static void test_types_that_share_a_name_are_separate_groups(void)
 		g_assert_cmpuint(objlife_live_count(&dup_ops_1) + objlife_live_count(&dup_ops_2), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 /* A process that used up its thread-specific keys (PTHREAD_KEYS_MAX)
@@ -531,12 +474,12 @@ static void test_without_thread_keys_objects_are_counted_and_reported(void)
 
 		/* Counted all the same, and every stack unwound in full. */
 		g_assert_cmpuint(objlife_live_count(&alpha_ops), ==, 3);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 3);
-		g_assert_true(has_prefix(text, "objlife: LEAK: 3 x alpha (counts 1,1,1) allocated at:\n"
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 3 x alpha (counts 1,1,1) allocated at:\n"
 					 "    #0 cov_alloc_at_site_a"));
 #ifdef HAVE_LIBDW   /* a static function: only libdw names it */
-		assert_has(text, "\n    #1 test_without_thread_keys_objects_are_counted_and_reported");
+		tu_assert_has(text, "\n    #1 test_without_thread_keys_objects_are_counted_and_reported");
 #endif
 		free(text);
 		for (i = 0; i < 3; i++)
@@ -545,7 +488,7 @@ static void test_without_thread_keys_objects_are_counted_and_reported(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 /* ---- leak reports out of memory ---------------------------------------- */
@@ -592,20 +535,20 @@ static void test_leak_report_of_long_stacks_is_whole(void)
 		char *text;
 
 		rich_make(&r);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_test_message("the report:\n%s", text);
 		g_assert_cmpuint(live, ==, 5);
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: "), ==, 3);
-		g_assert_true(has_prefix(text, "objlife: LEAK: 3 x alpha (counts 1,2,3) allocated at:\n"
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 3);
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 3 x alpha (counts 1,2,3) allocated at:\n"
 					 "    #0 cov_allocate_through_a_long_chain_of_calls_so_that_the_report_is_long"));
 		/* Sixteen frames of the site, then the trackers' sites in full. */
-		assert_in_order(text, "    #15 cov_allocate_through_a_long_chain_of_calls",
+		tu_assert_in_order(text, "    #15 cov_allocate_through_a_long_chain_of_calls",
 				"\n  held by ");
-		assert_has(text, "\n  held by 2 trackers taken at:\n    #0 cov_track_at_site_x");
-		assert_in_order(text, "\n  held by 1 tracker taken at:\n"
+		tu_assert_has(text, "\n  held by 2 trackers taken at:\n    #0 cov_track_at_site_x");
+		tu_assert_in_order(text, "\n  held by 1 tracker taken at:\n"
 				"    #0 cov_track_through_a_long_chain_of_calls_so_that_the_report_is_long",
 				"    #15 cov_track_through_a_long_chain_of_calls");
-		assert_in_order(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 cov_alloc_at_site_b",
+		tu_assert_in_order(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 cov_alloc_at_site_b",
 				"objlife: LEAK: 1 x beta (count 1) allocated at:\n    #0 cov_alloc_at_site_b");
 		g_assert_null(strstr(text, "no memory"));
 		g_assert_null(strstr(text, "\n    ...\n"));
@@ -614,7 +557,7 @@ static void test_leak_report_of_long_stacks_is_whole(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 /* What the failure of one allocation of a leak report may leave out, and
@@ -639,7 +582,7 @@ static void test_every_leak_report_allocation_failing_in_turn(void)
 
 		rich_make(&r);
 		hook_start(OL_MEM_REPORT, 0, false);
-		clean = leak_check_text(&live);
+		clean = tu_leak_check_text(&live);
 		allocations = hook_stop();
 		g_assert_cmpuint(allocations, >=, 10);
 		for (i = 0; i < G_N_ELEMENTS(degraded); i++)
@@ -648,15 +591,15 @@ static void test_every_leak_report_allocation_failing_in_turn(void)
 			const char *line;
 
 			hook_start(OL_MEM_REPORT, k, false);
-			text = leak_check_text(&live);
+			text = tu_leak_check_text(&live);
 			g_assert_cmpuint(hook_stop(), >=, k);
 			g_test_message("allocation %u failing:\n%s", k, text);
 			/* Every object still counted; every report still a LEAK
 			 * report, and none lost. */
 			g_assert_cmpuint(live, ==, 5);
-			g_assert_true(has_prefix(text, "objlife: LEAK: "));
+			g_assert_true(tu_has_prefix(text, "objlife: LEAK: "));
 			for (line = text; (line = strstr(line, "\nobjlife: ")); line++)
-				g_assert_true(has_prefix(line + 1, "objlife: LEAK: "));
+				g_assert_true(tu_has_prefix(line + 1, "objlife: LEAK: "));
 			for (i = 0; i < G_N_ELEMENTS(degraded); i++)
 				seen[i] |= strstr(text, degraded[i]) != NULL;
 			free(text);
@@ -672,7 +615,7 @@ static void test_every_leak_report_allocation_failing_in_turn(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 /* ---- the report at exit -------------------------------------------------- */
@@ -692,11 +635,7 @@ static void test_custom_handler_at_exit_is_not_aborted(void)
 	}
 	/* "abort" is the default handler's: a handler of the program's own
 	 * gets the report, and the program exits as it meant to. */
-	setenv("OBJLIFE_DEBUG", "leaks,abort", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug("leaks,abort");
 	g_test_trap_assert_stdout("event=5 objlife: LEAK: 1 x alpha (count 1) allocated at:\n");
 }
 
@@ -718,12 +657,12 @@ static void test_release_with_five_trackers_held_shows_four(void)
 		g_assert_cmpint(c.releases, ==, 1);
 		g_assert_cmpuint(rec.n, ==, 1);
 		g_assert_cmpint(rec.event[0], ==, OBJLIFE_EVENT_BAD_TRACKER);
-		assert_has(rec.message[0], " count=0: released with 5 trackers still held");
-		g_assert_cmpuint(count_of(rec.message[0], "\n  tracker taken at:\n    #0 cov_track_at_site_x"), ==, 4);
-		assert_has(rec.message[0], "\n  ... and 1 more");
+		tu_assert_has(rec.message[0], " count=0: released with 5 trackers still held");
+		g_assert_cmpuint(tu_count(rec.message[0], "\n  tracker taken at:\n    #0 cov_track_at_site_x"), ==, 4);
+		tu_assert_has(rec.message[0], "\n  ... and 1 more");
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_tracker_dropped_on_another_object_after_its_own_drop(void)
@@ -741,18 +680,18 @@ static void test_tracker_dropped_on_another_object_after_its_own_drop(void)
 		g_assert_cmpuint(objlife_refcount(&b->ref), ==, 1);
 		g_assert_cmpuint(rec.n, ==, 1);
 		g_assert_true(rec.obj[0] == &b->ref);
-		assert_has(rec.message[0], "type=tu_obj obj=");
-		assert_has(rec.message[0], ": tracker of another object (type=tu_obj obj=0x");
-		assert_has(rec.message[0], ", tracker already dropped); the count is unchanged");
+		tu_assert_has(rec.message[0], "type=tu_obj obj=");
+		tu_assert_has(rec.message[0], ": tracker of another object (type=tu_obj obj=0x");
+		tu_assert_has(rec.message[0], ", tracker already dropped); the count is unchanged");
 		/* Where it was taken and first dropped, and where it came back. */
-		assert_in_order(rec.message[0], "\n  tracker taken at:\n    #0 cov_track_at_site_x",
+		tu_assert_in_order(rec.message[0], "\n  tracker taken at:\n    #0 cov_track_at_site_x",
 				"\n  first dropped at:\n    #0 ");
-		assert_has(rec.message[0], "\n  dropped at:\n    #0 ");
+		tu_assert_has(rec.message[0], "\n  dropped at:\n    #0 ");
 		tu_put(a);
 		tu_put(b);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 /* Objects whose memory stays this program's after release: a late call
@@ -786,20 +725,20 @@ static void test_tracker_dropped_after_its_object_was_released(void)
 		rec_start();
 		objlife_put(obj);    /* the tracked reference, dropped untracked: released */
 		g_assert_cmpuint(rec.n, ==, 1);
-		assert_has(rec.message[0], "released with 1 tracker still held");
+		tu_assert_has(rec.message[0], "released with 1 tracker still held");
 		objlife_put_tracked(obj, &t);
 		g_assert_cmpuint(rec.n, ==, 2);
 		g_assert_cmpint(rec.event[1], ==, OBJLIFE_EVENT_BAD_TRACKER);
 		/* The object is gone: its type and count are not read. */
-		assert_has(rec.message[1], "objlife: BAD_TRACKER: type=(released) obj=0x");
-		assert_has(rec.message[1], " count=0: tracker dropped after its object was released "
+		tu_assert_has(rec.message[1], "objlife: BAD_TRACKER: type=(released) obj=0x");
+		tu_assert_has(rec.message[1], " count=0: tracker dropped after its object was released "
 			   "(a plain put dropped its reference); the count is unchanged");
-		assert_has(rec.message[1], "\n  tracker taken at:\n    #0 cov_track_at_site_x");
+		tu_assert_has(rec.message[1], "\n  tracker taken at:\n    #0 cov_track_at_site_x");
 		g_assert_null(strstr(rec.message[1], "first dropped at"));
 		g_assert_cmpuint(objlife_live_count(&block_ops), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_null_object_is_no_tracked_call(void)
@@ -818,7 +757,7 @@ static void test_null_object_is_no_tracked_call(void)
 		g_assert_cmpuint(rec.n, ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_tracked_get_on_a_freed_object_is_one_report(void)
@@ -835,12 +774,12 @@ static void test_tracked_get_on_a_freed_object_is_one_report(void)
 		objlife_put_tracked(&o->ref, &t);
 		g_assert_cmpuint(rec.n, ==, 1);
 		g_assert_cmpint(rec.event[0], ==, OBJLIFE_EVENT_BAD_OBJECT);
-		assert_has(rec.message[0], "get on a freed object (in the poison quarantine)");
+		tu_assert_has(rec.message[0], "get on a freed object (in the poison quarantine)");
 		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 0);
 		g_assert_cmpint(c.releases, ==, 1);
 		return;
 	}
-	run_with("refs,poison");
+	tu_trap_with_debug("refs,poison");
 }
 
 static void test_tracker_table_out_of_memory_takes_an_untracked_reference(void)
@@ -858,7 +797,7 @@ static void test_tracker_table_out_of_memory_takes_an_untracked_reference(void)
 		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
 		g_assert_cmpuint(rec.n, ==, 1);
 		g_assert_cmpint(rec.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
-		assert_has(rec.message[0], "out of memory for a tracker; this reference (and maybe later "
+		tu_assert_has(rec.message[0], "out of memory for a tracker; this reference (and maybe later "
 			   "ones) is taken untracked");
 		/* With memory, trackers work; the untracked one drops silently. */
 		objlife_get_tracked(&o->ref, &ok);
@@ -871,7 +810,7 @@ static void test_tracker_table_out_of_memory_takes_an_untracked_reference(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_registry_table_out_of_memory_untracks_the_object(void)
@@ -891,10 +830,10 @@ static void test_registry_table_out_of_memory_untracks_the_object(void)
 		g_assert_cmpint(rec.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
 		g_assert_true(rec.obj[0] == &untracked->ref);
 		tracked = tu_new(&c);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 2);
-		assert_has(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n    #0 ");
-		assert_has(text, "objlife: LEAK: 1 x tu_obj (not tracked: the registry was out of memory; "
+		tu_assert_has(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n    #0 ");
+		tu_assert_has(text, "objlife: LEAK: 1 x tu_obj (not tracked: the registry was out of memory; "
 			   "no counts or site)\n");
 		free(text);
 		tu_put(untracked);
@@ -903,7 +842,7 @@ static void test_registry_table_out_of_memory_untracks_the_object(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 /* ---- stacks ---------------------------------------------------------------- */
@@ -948,16 +887,16 @@ static void test_allocation_on_a_signal_stack_has_its_site(void)
 		free(ss.ss_sp);
 
 		g_assert_nonnull(signalled);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 2);
-		assert_has(text, "objlife: LEAK: 1 x signalled (count 1) allocated at:\n"
+		tu_assert_has(text, "objlife: LEAK: 1 x signalled (count 1) allocated at:\n"
 			   "    #0 cov_alloc_on_the_signal_stack");
 		free(text);
 		objlife_put(signalled);
 		objlife_put(before);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 static const struct objlife_ops paths_ops = { .name = "paths" };
@@ -1001,19 +940,19 @@ static void test_two_paths_to_one_site_are_told_apart(void)
 			objs[2 * i] = cov_path_one(&paths_ops);
 			objs[2 * i + 1] = cov_path_two(&paths_ops);
 		}
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_test_message("the report:\n%s", text);
 		g_assert_cmpuint(live, ==, 4);
-		g_assert_cmpuint(count_of(text, "objlife: LEAK: 2 x paths (counts 1,1) allocated at:\n"
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: 2 x paths (counts 1,1) allocated at:\n"
 					  "    #0 cov_leaf_allocation"), ==, 2);
-		assert_has(text, "\n    #1 cov_path_one");
-		assert_has(text, "\n    #1 cov_path_two");
+		tu_assert_has(text, "\n    #1 cov_path_one");
+		tu_assert_has(text, "\n    #1 cov_path_two");
 		free(text);
 		for (i = 0; i < 4; i++)
 			objlife_put(objs[i]);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 /* ---- fork ------------------------------------------------------------------ */
@@ -1069,7 +1008,7 @@ static void test_forked_child_goes_on_diagnosing(void)
 		snprintf(saved, sizeof(saved), "%s", opts ? opts : "");
 		snprintf(more, sizeof(more), "%s%sdetect_deadlocks=0", saved, opts ? ":" : "");
 		setenv("TSAN_OPTIONS", more, 1);
-		run_with("leaks,refs,poison");
+		tu_trap_with_debug("leaks,refs,poison");
 		if (opts)
 			setenv("TSAN_OPTIONS", saved, 1);
 		else
@@ -1077,7 +1016,7 @@ static void test_forked_child_goes_on_diagnosing(void)
 		return;
 	}
 #endif
-	run_with("leaks,refs,poison");
+	tu_trap_with_debug("leaks,refs,poison");
 }
 
 /* ---- the poison quarantine --------------------------------------------- */
@@ -1132,7 +1071,7 @@ static void test_large_freed_object_evicts_many_oldest_first(void)
 		}
 		return;
 	}
-	run_with("poison");
+	tu_trap_with_debug("poison");
 }
 
 int main(int argc, char **argv)

@@ -62,11 +62,6 @@ static void assert_matches(const char *text, const char *pattern)
 	}
 }
 
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
@@ -115,7 +110,7 @@ static void test_text_one_piece_larger_than_twice_the_buffer(void)
 	ol_text_add(&t, "head:");
 	ol_text_add(&t, "%s", piece);
 	g_assert_cmpuint(t.len, ==, 3005);
-	g_assert_true(has_prefix(t.buf, "head:xxxx"));
+	g_assert_true(tu_has_prefix(t.buf, "head:xxxx"));
 	g_assert_cmpuint(strspn(t.buf + 5, "x"), ==, 3000);
 	ol_text_free(&t);
 }
@@ -134,7 +129,7 @@ static void test_text_out_of_memory_keeps_what_fits(void)
 		ol_text_add(&t, "%s", piece);
 	stop_failing();
 	/* The lines that fitted, then "..." on a line of its own. */
-	g_assert_true(has_prefix(t.buf, "objlife: LEAK: first line\nyyyy"));
+	g_assert_true(tu_has_prefix(t.buf, "objlife: LEAK: first line\nyyyy"));
 	g_assert_true(has_suffix(t.buf, "y\n    ..."));
 	g_assert_cmpuint(strlen(t.buf), ==, t.len);
 	g_assert_cmpuint(t.len, <, sizeof(t.small));

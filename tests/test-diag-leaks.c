@@ -25,17 +25,17 @@ static void test_exit_report_names_type_count_and_function(void)
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	g_assert_cmpstr(r.out, ==, "");
 	/* One group: the three leaked sessions, not the one freed. */
-	g_assert_cmpuint(diag_count(r.err, "objlife: LEAK: "), ==, 1);
+	g_assert_cmpuint(tu_count(r.err, "objlife: LEAK: "), ==, 1);
 	/* Frames read "#N function (file:line)" with libdw, "#N function+0xoff
 	 * (module)" with dladdr(): the names are what both have. */
 	g_assert_nonnull(strstr(r.err, "objlife: LEAK: 3 x session (counts 1,1,2) allocated at:\n"
 				"    #0 session_new"));
 #ifdef HAVE_EXECINFO_H   /* without backtrace(), a stack is its first frame */
-	diag_assert_in_order(r.err, "    #0 session_new", "\n    #1 leak_three_sessions");
-	diag_assert_in_order(r.err, "    #1 leak_three_sessions", "\n    #2 mode_leak_three");
+	tu_assert_in_order(r.err, "    #0 session_new", "\n    #1 leak_three_sessions");
+	tu_assert_in_order(r.err, "    #1 leak_three_sessions", "\n    #2 mode_leak_three");
 #endif
 #ifdef HAVE_LIBDW
-	diag_assert_in_order(r.err, "    #0 session_new (", "lifecycle.c:");
+	tu_assert_in_order(r.err, "    #0 session_new (", "lifecycle.c:");
 #endif
 	/* Stacks stop at main(). */
 	g_assert_null(strstr(r.err, "__libc_start"));
@@ -56,7 +56,7 @@ static void test_exit_report_goes_to_debug_file(void)
 	text = diag_slurp(fdopen(fd, "r"));
 	unlink(path);
 	g_assert_true(tu_has_prefix(text, "objlife: LEAK: 3 x session (counts 1,1,2) allocated at:\n"));
-	diag_assert_has(text, "    #0 session_new");
+	tu_assert_has(text, "    #0 session_new");
 	free(text);
 	diag_run_free(&r);
 }
@@ -116,9 +116,9 @@ static void test_without_abort_a_misuse_goes_on(void)
 
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	g_assert_cmpstr(r.out, ==, "still running, count=saturated\n");
-	g_assert_cmpuint(diag_count(r.err, "objlife: UNDERFLOW: type=session"), ==, 1);
+	g_assert_cmpuint(tu_count(r.err, "objlife: UNDERFLOW: type=session"), ==, 1);
 	/* The saturated object leaks, and the report at exit says so. */
-	diag_assert_has(r.err, "objlife: LEAK: 1 x session (count saturated) allocated at:\n"
+	tu_assert_has(r.err, "objlife: LEAK: 1 x session (count saturated) allocated at:\n"
 			"    #0 session_new");
 	diag_run_free(&r);
 }
@@ -129,8 +129,8 @@ static void test_abort_waits_for_the_whole_leak_report(void)
 
 	g_assert_true(WIFSIGNALED(r.status));
 	g_assert_cmpint(WTERMSIG(r.status), ==, SIGABRT);
-	diag_assert_in_order(r.err, "objlife: LEAK: 3 x session", "    #0 session_new");
-	g_assert_cmpuint(diag_count(r.err, "objlife: LEAK: "), ==, 1);
+	tu_assert_in_order(r.err, "objlife: LEAK: 3 x session", "    #0 session_new");
+	g_assert_cmpuint(tu_count(r.err, "objlife: LEAK: "), ==, 1);
 	diag_run_free(&r);
 }
 
@@ -165,17 +165,6 @@ __attribute__((noinline)) struct objlife *alloc_at_site_b(void)
  * one stack), with dladdr() too, which shows byte offsets, not lines. */
 static volatile int two = 2;
 
-static char *leak_check_text(size_t *live)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	*live = objlife_leak_check(out);
-	fclose(out);
-	return text;
-}
-
 static void test_leak_check_groups_by_type_and_site(void)
 {
 	if (g_test_subprocess()) {
@@ -191,13 +180,13 @@ static void test_leak_check_groups_by_type_and_site(void)
 		b = alloc_at_site_b();
 
 		objlife_get(a2);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 3);
-		g_assert_cmpuint(diag_count(text, "objlife: LEAK: "), ==, 2);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 2);
 		/* Largest group first. */
 		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 2 x site (counts 1,2) allocated at:\n"));
-		diag_assert_in_order(text, "2 x site", "alloc_at_site_a");
-		diag_assert_in_order(text, "objlife: LEAK: 1 x site (count 1) allocated at:\n", "alloc_at_site_b");
+		tu_assert_in_order(text, "2 x site", "alloc_at_site_a");
+		tu_assert_in_order(text, "objlife: LEAK: 1 x site (count 1) allocated at:\n", "alloc_at_site_b");
 		free(text);
 		/* NULL writes nothing and still counts. */
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 3);
@@ -206,18 +195,14 @@ static void test_leak_check_groups_by_type_and_site(void)
 		objlife_put(a2);
 		objlife_put(a2);
 		objlife_put(b);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 0);
 		g_assert_cmpstr(text, ==, "");
 		free(text);
 		return;
 	}
-	setenv("OBJLIFE_DEBUG", "leaks", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
 	/* Nothing left for the report at exit. */
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug("leaks");
 }
 
 static void test_may_leak_is_left_out(void)
@@ -228,10 +213,10 @@ static void test_may_leak_is_left_out(void)
 		char *text;
 
 		objlife_may_leak(forever);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 1);
-		g_assert_cmpuint(diag_count(text, "objlife: LEAK: "), ==, 1);
-		diag_assert_has(text, "alloc_at_site_b");
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 1);
+		tu_assert_has(text, "alloc_at_site_b");
 		g_assert_null(strstr(text, "alloc_at_site_a"));
 		free(text);
 		(void)leaked;
@@ -267,11 +252,7 @@ static void test_exit_report_goes_through_the_handler(void)
 		the_b = alloc_at_site_b();
 		return;
 	}
-	setenv("OBJLIFE_DEBUG", "leaks", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug("leaks");
 	/* One report per group; a group of one names its object. */
 	g_test_trap_assert_stdout("event=5 obj=none first-line=objlife: LEAK: 2 x site (counts 1,1) allocated at:\n"
 				  "event=5 obj=b first-line=objlife: LEAK: 1 x site (count 1) allocated at:\n");
@@ -358,7 +339,7 @@ static void test_registry_under_8_threads(void)
 		g_assert_cmpuint(expect, ==, N_THREADS * (PER_THREAD - (PER_THREAD + 2) / 3));
 
 		/* Every live object is listed, once: the groups add up. */
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, expect);
 		g_assert_cmpuint(objlife_live_count(&busy_ops), ==, expect);
 		g_assert_cmpuint(sum_groups(text), ==, expect);
@@ -370,17 +351,13 @@ static void test_registry_under_8_threads(void)
 		for (i = 0; i < N_THREADS; i++)
 			pthread_join(t[i], NULL);
 		pthread_barrier_destroy(&start);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 0);
 		g_assert_cmpstr(text, ==, "");
 		free(text);
 		return;
 	}
-	setenv("OBJLIFE_DEBUG", "leaks", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug("leaks");
 }
 
 int main(int argc, char **argv)

@@ -36,17 +36,6 @@ static void stop_failing(void)
 	failing_on = false;
 }
 
-static char *leak_check_text(size_t *live)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	*live = objlife_leak_check(out);
-	fclose(out);
-	return text;
-}
-
 static unsigned count_events(enum objlife_event event)
 {
 	unsigned i, n = 0;
@@ -54,15 +43,6 @@ static unsigned count_events(enum objlife_event event)
 	for (i = 0; i < tu_events_count() && i < TU_MAX_EVENTS; i++)
 		n += tu_events.event[i] == event;
 	return n;
-}
-
-static void run_with(const char *debug)
-{
-	setenv("OBJLIFE_DEBUG", debug, 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
 }
 
 static void test_registry_out_of_memory_untracks_the_object(void)
@@ -92,7 +72,7 @@ static void test_registry_out_of_memory_untracks_the_object(void)
 
 		/* Counted, without a site; a tracked one alongside has its site. */
 		tracked = tu_new(&c);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 3);
 		g_assert_nonnull(strstr(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n    #0 "));
 		g_assert_nonnull(strstr(text, "objlife: LEAK: 2 x tu_obj (not tracked: the registry was out of memory; no counts or site)\n"));
@@ -102,14 +82,14 @@ static void test_registry_out_of_memory_untracks_the_object(void)
 		tu_put(b);
 		tu_put(tracked);
 		g_assert_cmpint(c.releases, ==, 3);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 0);
 		g_assert_cmpstr(text, ==, "");
 		free(text);
 		g_assert_cmpuint(tu_events_count(), ==, 1);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 static void test_registry_out_of_memory_under_refs(void)
@@ -133,7 +113,7 @@ static void test_registry_out_of_memory_under_refs(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_stack_out_of_memory_keeps_the_object_tracked(void)
@@ -149,7 +129,7 @@ static void test_stack_out_of_memory_keeps_the_object_tracked(void)
 		stop_failing();
 		g_assert_cmpuint(count_events(OBJLIFE_EVENT_NO_MEMORY), ==, 1);
 		g_assert_nonnull(strstr(tu_events.message[0], "objlife: NO_MEMORY: out of memory for a stack"));
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 1);
 		g_assert_nonnull(strstr(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n"
 					"    (no stack: out of memory when it was taken)\n"));
@@ -158,7 +138,7 @@ static void test_stack_out_of_memory_keeps_the_object_tracked(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 static void test_stack_cache_out_of_memory_only_slows_down(void)
@@ -184,7 +164,7 @@ static void test_stack_cache_out_of_memory_only_slows_down(void)
 						"objlife: NO_MEMORY: out of memory for a thread's stack cache"));
 		}
 		/* The stack is all there. */
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 1);
 		g_assert_nonnull(strstr(text, "allocated at:\n    #0 "));
 #ifdef HAVE_LIBDW
@@ -195,7 +175,7 @@ static void test_stack_cache_out_of_memory_only_slows_down(void)
 		tu_put(o);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 static void test_tracker_out_of_memory_takes_an_untracked_reference(void)
@@ -229,7 +209,7 @@ static void test_tracker_out_of_memory_takes_an_untracked_reference(void)
 		tu_put(o);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_quarantine_out_of_memory_frees_directly(void)
@@ -250,7 +230,7 @@ static void test_quarantine_out_of_memory_frees_directly(void)
 		g_assert_nonnull(strstr(tu_events.message[0], "out of memory for the poison quarantine"));
 		return;
 	}
-	run_with("poison");
+	tu_trap_with_debug("poison");
 }
 
 static void test_report_out_of_memory_still_reports(void)
@@ -261,7 +241,7 @@ static void test_report_out_of_memory_still_reports(void)
 		char *text;
 
 		fail(OL_MEM_REPORT);
-		text = leak_check_text(&live);
+		text = tu_leak_check_text(&live);
 		stop_failing();
 		g_assert_cmpuint(live, ==, 1);
 		/* It says what it could not do, rather than nothing. */
@@ -270,7 +250,7 @@ static void test_report_out_of_memory_still_reports(void)
 		tu_put(o);
 		return;
 	}
-	run_with("leaks");
+	tu_trap_with_debug("leaks");
 }
 
 int main(int argc, char **argv)

@@ -11,15 +11,6 @@
 
 #define QUARANTINE_OBJECTS 1024
 
-static void run_with_poison(void)
-{
-	setenv("OBJLIFE_DEBUG", "poison", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
-}
-
 static void test_put_after_free_is_reported_and_changes_nothing(void)
 {
 	struct diag_run r = diag_spawn("lifecycle", "put-after-free", "poison", NULL);
@@ -28,9 +19,9 @@ static void test_put_after_free_is_reported_and_changes_nothing(void)
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	g_assert_cmpstr(r.out, ==, "get_unless_zero=0 count=0\n");
 	/* Put, get and get_unless_zero all hit it; one report per object. */
-	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
+	g_assert_cmpuint(tu_count(r.err, "objlife: "), ==, 1);
 	g_assert_true(tu_has_prefix(r.err, "objlife: BAD_OBJECT: type=session obj=0x"));
-	diag_assert_has(r.err, " count=0: put on a freed object (in the poison quarantine); nothing changed\n");
+	tu_assert_has(r.err, " count=0: put on a freed object (in the poison quarantine); nothing changed\n");
 	diag_run_free(&r);
 }
 
@@ -40,7 +31,7 @@ static void test_write_after_free_is_reported_on_eviction(void)
 
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	g_assert_cmpstr(r.out, ==, "done\n");
-	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
+	g_assert_cmpuint(tu_count(r.err, "objlife: "), ==, 1);
 	/* struct session: the header (16 bytes on LP64, 12 on ILP32), then
 	 * peer[], written "late". */
 	{
@@ -49,7 +40,7 @@ static void test_write_after_free_is_reported_on_eviction(void)
 		snprintf(want, sizeof(want),
 			 "freed object was written after free (at offset %zu, found 0x6c)",
 			 sizeof(struct objlife));
-		diag_assert_has(r.err, want);
+		tu_assert_has(r.err, want);
 	}
 	diag_run_free(&r);
 }
@@ -91,7 +82,7 @@ static void test_each_access_is_caught_in_process(void)
 			g_assert_cmpuint(((unsigned char *)o)[i], ==, 0x6b);
 		return;
 	}
-	run_with_poison();
+	tu_trap_with_debug("poison");
 }
 
 /* A type with its own allocator that records what comes back. */
@@ -143,7 +134,7 @@ static void test_memory_goes_back_through_ops_free_on_overflow(void)
 		}
 		return;
 	}
-	run_with_poison();
+	tu_trap_with_debug("poison");
 }
 
 static void test_quarantine_is_bounded_by_bytes(void)
@@ -166,7 +157,7 @@ static void test_quarantine_is_bounded_by_bytes(void)
 		g_assert_cmpuint(freed_size[0], ==, BIG);
 		return;
 	}
-	run_with_poison();
+	tu_trap_with_debug("poison");
 }
 
 int main(int argc, char **argv)

@@ -18,11 +18,11 @@ static void test_leaked_tracker_names_its_holder(void)
 
 	g_test_message("the report:\n%s", r.err);   /* for the test log */
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-	g_assert_cmpuint(diag_count(r.err, "objlife: LEAK: "), ==, 1);
-	diag_assert_in_order(r.err, "objlife: LEAK: 1 x session (count 1) allocated at:\n"
+	g_assert_cmpuint(tu_count(r.err, "objlife: LEAK: "), ==, 1);
+	tu_assert_in_order(r.err, "objlife: LEAK: 1 x session (count 1) allocated at:\n"
 			     "    #0 session_new", "\n  held by 1 tracker taken at:\n    #0 hold_session");
 #ifdef HAVE_EXECINFO_H   /* without backtrace(), a stack is its first frame */
-	diag_assert_in_order(r.err, "    #0 hold_session", "\n    #1 mode_leak_tracker");
+	tu_assert_in_order(r.err, "    #0 hold_session", "\n    #1 mode_leak_tracker");
 #endif
 	diag_run_free(&r);
 }
@@ -34,14 +34,14 @@ static void test_double_drop_is_reported_and_count_unchanged(void)
 	g_test_message("the report:\n%s", r.err);   /* for the test log */
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	g_assert_cmpstr(r.out, ==, "taken: count=2\ndropped: count=1\ndropped again: count=1\nlive=0\n");
-	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
+	g_assert_cmpuint(tu_count(r.err, "objlife: "), ==, 1);
 	g_assert_true(tu_has_prefix(r.err, "objlife: BAD_TRACKER: type=session obj=0x"));
-	diag_assert_has(r.err, " count=1: tracker dropped twice; the count is unchanged\n");
+	tu_assert_has(r.err, " count=1: tracker dropped twice; the count is unchanged\n");
 	/* Both ends, and the second drop. */
-	diag_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  first dropped at:\n    #0 drop_ref");
-	diag_assert_in_order(r.err, "  first dropped at:", "  dropped again at:\n    #0 drop_ref_again");
+	tu_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  first dropped at:\n    #0 drop_ref");
+	tu_assert_in_order(r.err, "  first dropped at:", "  dropped again at:\n    #0 drop_ref_again");
 #ifdef HAVE_LIBDW
-	diag_assert_has(r.err, "lifecycle.c:");
+	tu_assert_has(r.err, "lifecycle.c:");
 #endif
 	diag_run_free(&r);
 }
@@ -53,9 +53,9 @@ static void test_tracker_of_another_object_is_reported(void)
 	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	/* a kept the tracked reference, b its own: neither count moved. */
 	g_assert_cmpstr(r.out, ==, "a=2 b=1\nlive=0\n");
-	g_assert_cmpuint(diag_count(r.err, "objlife: "), ==, 1);
-	diag_assert_has(r.err, "tracker of another object (type=session obj=0x");
-	diag_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  dropped at:\n    #0 drop_ref");
+	g_assert_cmpuint(tu_count(r.err, "objlife: "), ==, 1);
+	tu_assert_has(r.err, "tracker of another object (type=session obj=0x");
+	tu_assert_in_order(r.err, "  tracker taken at:\n    #0 take_ref", "  dropped at:\n    #0 drop_ref");
 	diag_run_free(&r);
 }
 
@@ -93,20 +93,7 @@ static void test_refs_off_is_plain_get_put(void)
 		objlife_put_tracked(NULL, &t);
 		return;
 	}
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
-}
-
-/* Runs the calling test's subprocess branch with OBJLIFE_DEBUG=@debug. */
-static void run_with(const char *debug)
-{
-	setenv("OBJLIFE_DEBUG", debug, 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug(NULL);
 }
 
 static void test_tracked_get_and_put_pair_up(void)
@@ -133,7 +120,7 @@ static void test_tracked_get_and_put_pair_up(void)
 		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_null_tracker_pointer_is_einval_and_reported(void)
@@ -158,7 +145,7 @@ static void test_null_tracker_pointer_is_einval_and_reported(void)
 		tu_put(o);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_unknown_handle_is_reported_and_count_unchanged(void)
@@ -185,7 +172,7 @@ static void test_unknown_handle_is_reported_and_count_unchanged(void)
 		g_assert_cmpuint(objlife_live_count(&tu_ops), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_dropped_handles_are_never_reused(void)
@@ -214,7 +201,7 @@ static void test_dropped_handles_are_never_reused(void)
 		tu_put(o);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_release_with_a_tracker_held_is_reported(void)
@@ -236,7 +223,7 @@ static void test_release_with_a_tracker_held_is_reported(void)
 		g_assert_nonnull(strstr(tu_events.message[0], "\n  tracker taken at:\n    #0 "));
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 static void test_untracked_object_in_refs_mode(void)
@@ -255,7 +242,7 @@ static void test_untracked_object_in_refs_mode(void)
 		g_assert_cmpuint(tu_events_count(), ==, 0);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 #define N_THREADS 8
@@ -295,7 +282,7 @@ static void test_trackers_under_8_threads(void)
 		g_assert_cmpint(c.releases, ==, 1);
 		return;
 	}
-	run_with("refs");
+	tu_trap_with_debug("refs");
 }
 
 int main(int argc, char **argv)

@@ -289,11 +289,7 @@ static void test_correct_use_does_not_abort(void)
 				run_row_in_child(&rows[i]);
 		return;
 	}
-	setenv("OBJLIFE_DEBUG", "abort", 1);
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	unsetenv("OBJLIFE_DEBUG");
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
+	tu_trap_with_debug("abort");
 }
 
 int main(int argc, char **argv)

@@ -76,10 +76,70 @@ static TU_UNUSED unsigned tu_events_count(void)
 		g_assert_true(tu_events.obj[0] == (o)); \
 	} while (0)
 
+/* ---- report text ---------------------------------------------------- */
+
 /* GLib is for GTest only here: plain C for strings. */
 static TU_UNUSED bool tu_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* How often @needle occurs in @hay. */
+static TU_UNUSED unsigned tu_count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static TU_UNUSED void tu_assert_has(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		g_error("missing \"%s\" in:\n%s", needle, hay);
+}
+
+/* Asserts that @hay contains @first, then (after it) @second. */
+static TU_UNUSED void tu_assert_in_order(const char *hay, const char *first, const char *second)
+{
+	const char *a = strstr(hay, first);
+
+	if (!a)
+		g_error("missing \"%s\" in:\n%s", first, hay);
+	if (!strstr(a + strlen(first), second))
+		g_error("missing \"%s\" after \"%s\" in:\n%s", second, first, hay);
+}
+
+/* What objlife_leak_check() writes, as a string to free(); @live gets
+ * what it returns. */
+static TU_UNUSED char *tu_leak_check_text(size_t *live)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	g_assert_nonnull(out);
+	*live = objlife_leak_check(out);
+	fclose(out);
+	return text;
+}
+
+/* Runs the calling test's g_test_subprocess() branch with
+ * OBJLIFE_DEBUG=@debug, or unset for NULL (the library reads it once per
+ * process), and asserts that the child passed and wrote nothing to stderr. */
+static TU_UNUSED void tu_trap_with_debug(const char *debug)
+{
+	if (debug)
+		setenv("OBJLIFE_DEBUG", debug, 1);
+	else
+		unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
 }
 
 /* ---- a counting test type ------------------------------------------ */

@@ -92,34 +92,4 @@ static __attribute__((unused)) void diag_run_free(struct diag_run *r)
 	free(r->err);
 }
 
-/* How often @needle occurs in @hay. */
-static __attribute__((unused)) unsigned diag_count(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-
-	while ((hay = strstr(hay, needle))) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
-/* Asserts that @hay contains @first, then (after it) @second. */
-static __attribute__((unused)) void diag_assert_in_order(const char *hay, const char *first,
-							  const char *second)
-{
-	const char *a = strstr(hay, first);
-
-	if (!a)
-		g_error("missing \"%s\" in:\n%s", first, hay);
-	if (!strstr(a + strlen(first), second))
-		g_error("missing \"%s\" after \"%s\" in:\n%s", second, first, hay);
-}
-
-static __attribute__((unused)) void diag_assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		g_error("missing \"%s\" in:\n%s", needle, hay);
-}
-
 #endif /* OBJLIFE_DIAG_SPAWN_H */
