@@ -9,7 +9,7 @@
  * ol_mem_fail_hook that fails the library's own allocations.
  */
 #include "objlife-private.h"
-#include "testutil.h"
+#include "memfail.h"
 
 #include <unistd.h>
 
@@ -42,12 +42,6 @@ static const struct objlife_ops big_ops = {
 	.alloc = counting_alloc, .free = counting_free,
 };
 
-static bool fail_big_size(enum ol_mem_use use, size_t size)
-{
-	(void)size;
-	return use == OL_MEM_BIG_SIZE;
-}
-
 static void test_big_object_without_memory_for_its_size_is_enomem(void)
 {
 	/* Past what the header's size field holds: memory.c must remember it. */
@@ -55,10 +49,10 @@ static void test_big_object_without_memory_for_its_size_is_enomem(void)
 	struct tu_counts c = { 0 };
 	struct objlife *obj;
 
-	ol_mem_fail_hook = fail_big_size;
+	tu_mem_fail_all(OL_MEM_BIG_SIZE);
 	errno = 0;
 	obj = objlife_alloc_size(&big_ops, size, 8, &c);
-	ol_mem_fail_hook = NULL;
+	tu_mem_stop();
 	g_assert_null(obj);
 	g_assert_cmpint(errno, ==, ENOMEM);
 	/* The memory went back, with its size; init never ran. */

@@ -14,7 +14,7 @@
  * (the library reads it once per process).
  */
 #include "objlife-private.h"
-#include "testutil.h"
+#include "memfail.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -67,44 +67,6 @@ static void rec_start(void)
 		free(rec.message[i]);
 	memset(&rec, 0, sizeof(rec));
 	objlife_set_report_handler(rec_report, NULL);
-}
-
-/* The library's own allocations of one use: counted, and one of them, or
- * all of them from one on, failed. */
-static struct {
-	bool on;
-	enum ol_mem_use use;
-	unsigned seen;        /* allocations of @use since hook_start() */
-	unsigned fail_at;     /* the first to fail (1-based); 0: none */
-	bool fail_rest;       /* and every later one too */
-} hook;
-
-static bool hook_fn(enum ol_mem_use use, size_t size)
-{
-	(void)size;
-	if (!hook.on || use != hook.use)
-		return false;
-	hook.seen++;
-	if (!hook.fail_at || hook.seen < hook.fail_at)
-		return false;
-	return hook.seen == hook.fail_at || hook.fail_rest;
-}
-
-static void hook_start(enum ol_mem_use use, unsigned fail_at, bool fail_rest)
-{
-	hook.use = use;
-	hook.seen = 0;
-	hook.fail_at = fail_at;
-	hook.fail_rest = fail_rest;
-	hook.on = true;
-	ol_mem_fail_hook = hook_fn;
-}
-
-static unsigned hook_stop(void)
-{
-	hook.on = false;
-	ol_mem_fail_hook = NULL;
-	return hook.seen;
 }
 
 /* ---- allocation and tracker sites (exported: dladdr() names them) ------ */
@@ -390,13 +352,13 @@ static void test_untracked_objects_of_many_types_are_counted_per_type(void)
 		int i;
 
 		rec_start();
-		hook_start(OL_MEM_REGISTRY, 1, true);   /* no registry at all */
+		tu_mem_fail(OL_MEM_REGISTRY, 1, true);   /* no registry at all */
 		for (i = 0; i < N_TYPES; i++) {
 			snprintf(names[i], sizeof(names[i]), "type%02d", i);
 			types[i].name = names[i];
 			objs[i] = new_object(&types[i]);
 		}
-		hook_stop();
+		tu_mem_stop();
 		/* A type whose objects all have their entry is not listed twice. */
 		tracked = cov_alloc_at_site_a(&alpha_ops);
 		text = tu_leak_check_text(&live);
@@ -581,18 +543,18 @@ static void test_every_leak_report_allocation_failing_in_turn(void)
 		char *clean, *text;
 
 		rich_make(&r);
-		hook_start(OL_MEM_REPORT, 0, false);
+		tu_mem_fail(OL_MEM_REPORT, 0, false);
 		clean = tu_leak_check_text(&live);
-		allocations = hook_stop();
+		allocations = tu_mem_stop();
 		g_assert_cmpuint(allocations, >=, 10);
 		for (i = 0; i < G_N_ELEMENTS(degraded); i++)
 			g_assert_null(strstr(clean, degraded[i]));
 		for (k = 1; k <= allocations; k++) {
 			const char *line;
 
-			hook_start(OL_MEM_REPORT, k, false);
+			tu_mem_fail(OL_MEM_REPORT, k, false);
 			text = tu_leak_check_text(&live);
-			g_assert_cmpuint(hook_stop(), >=, k);
+			g_assert_cmpuint(tu_mem_stop(), >=, k);
 			g_test_message("allocation %u failing:\n%s", k, text);
 			/* Every object still counted; every report still a LEAK
 			 * report, and none lost. */
@@ -790,9 +752,9 @@ static void test_tracker_table_out_of_memory_takes_an_untracked_reference(void)
 
 		rec_start();
 		/* The tracker itself, yes; the table to find it by, no. */
-		hook_start(OL_MEM_TRACKER, 2, true);
+		tu_mem_fail(OL_MEM_TRACKER, 2, true);
 		objlife_get_tracked(&o->ref, &t);
-		g_assert_cmpuint(hook_stop(), ==, 2);
+		g_assert_cmpuint(tu_mem_stop(), ==, 2);
 		g_assert_null(t);
 		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
 		g_assert_cmpuint(rec.n, ==, 1);
@@ -823,9 +785,9 @@ static void test_registry_table_out_of_memory_untracks_the_object(void)
 
 		rec_start();
 		/* An entry, yes; the table to find it by, no. */
-		hook_start(OL_MEM_REGISTRY, 2, true);
+		tu_mem_fail(OL_MEM_REGISTRY, 2, true);
 		untracked = tu_new(&c);
-		g_assert_cmpuint(hook_stop(), ==, 2);
+		g_assert_cmpuint(tu_mem_stop(), ==, 2);
 		g_assert_cmpuint(rec.n, ==, 1);
 		g_assert_cmpint(rec.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
 		g_assert_true(rec.obj[0] == &untracked->ref);

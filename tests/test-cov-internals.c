@@ -14,37 +14,12 @@
  * fresh (the depot) run in a subprocess.
  */
 #include "objlife-private.h"
-#include "testutil.h"
+#include "memfail.h"
 
 #include <fnmatch.h>
 #include <wchar.h>
 
 int main(int argc, char **argv);
-
-/* ---- failing the library's own allocations ------------------------------ */
-
-static enum ol_mem_use fail_use;
-static size_t fail_min_size;   /* only allocations at least this large fail */
-static bool fail_on;
-
-static bool fail_hook(enum ol_mem_use use, size_t size)
-{
-	return fail_on && use == fail_use && size >= fail_min_size;
-}
-
-static void fail_from(enum ol_mem_use use, size_t min_size)
-{
-	fail_use = use;
-	fail_min_size = min_size;
-	fail_on = true;
-	ol_mem_fail_hook = fail_hook;
-}
-
-static void stop_failing(void)
-{
-	fail_on = false;
-	ol_mem_fail_hook = NULL;
-}
 
 static void run_in_subprocess(void)
 {
@@ -124,10 +99,10 @@ static void test_text_out_of_memory_keeps_what_fits(void)
 	piece[100] = '\0';
 	ol_text_init(&t);
 	ol_text_add(&t, "objlife: LEAK: first line\n");
-	fail_from(OL_MEM_REPORT, 0);
+	tu_mem_fail_all(OL_MEM_REPORT);
 	while (!t.truncated)
 		ol_text_add(&t, "%s", piece);
-	stop_failing();
+	tu_mem_stop();
 	/* The lines that fitted, then "..." on a line of its own. */
 	g_assert_true(tu_has_prefix(t.buf, "objlife: LEAK: first line\nyyyy"));
 	g_assert_true(has_suffix(t.buf, "y\n    ..."));
@@ -153,9 +128,9 @@ static void test_text_out_of_memory_at_the_buffer_end_still_fits_the_mark(void)
 	ol_text_init(&t);
 	ol_text_add(&t, "%s", fill);
 	g_assert_cmpuint(t.len, ==, 1020);
-	fail_from(OL_MEM_REPORT, 0);
+	tu_mem_fail_all(OL_MEM_REPORT);
 	ol_text_add(&t, "0123456789");
-	stop_failing();
+	tu_mem_stop();
 	g_assert_true(t.truncated);
 	g_assert_cmpuint(t.len, ==, sizeof(t.small) - 1);
 	g_assert_cmpuint(strlen(t.buf), ==, t.len);
@@ -174,9 +149,9 @@ static void test_text_out_of_memory_on_the_heap_keeps_the_heap_text(void)
 	ol_text_init(&t);
 	ol_text_add(&t, "%s", piece);                  /* on the heap: 2048 */
 	g_assert_true(t.buf != t.small);
-	fail_from(OL_MEM_REPORT, 0);
+	tu_mem_fail_all(OL_MEM_REPORT);
 	ol_text_add(&t, "%s", piece);                  /* 3000 does not fit */
-	stop_failing();
+	tu_mem_stop();
 	g_assert_true(t.truncated);
 	g_assert_cmpuint(t.len, ==, 1500 + 8);
 	g_assert_true(has_suffix(t.buf, "w\n    ..."));
@@ -254,9 +229,9 @@ static void test_amap_insert_without_buckets_is_enomem(void)
 	unsigned visited = 0;
 
 	items_reset();
-	fail_from(OL_MEM_REGISTRY, 0);
+	tu_mem_fail_all(OL_MEM_REGISTRY);
 	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, -ENOMEM);
-	stop_failing();
+	tu_mem_stop();
 	/* Not in the map, and the map still empty and usable. */
 	g_assert_null(ol_amap_find(&m, key_of(0)));
 	g_assert_null(ol_amap_remove(&m, key_of(0)));
@@ -275,7 +250,7 @@ static void test_amap_without_memory_to_grow_keeps_every_node(void)
 	items_reset();
 	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
 	/* The first table exists; no larger one can be had. */
-	fail_from(OL_MEM_TRACKER, 0);
+	tu_mem_fail_all(OL_MEM_TRACKER);
 	for (i = 1; i < N_ITEMS; i++)
 		g_assert_cmpint(ol_amap_insert(&m, &items[i].node), ==, 0);
 	g_assert_null(m.old);
@@ -284,7 +259,7 @@ static void test_amap_without_memory_to_grow_keeps_every_node(void)
 	ol_amap_foreach(&m, visit, &visited);
 	g_assert_cmpuint(visited, ==, N_ITEMS);
 	/* Memory back: the next insert grows it, and nothing is lost. */
-	stop_failing();
+	tu_mem_stop();
 	g_assert_true(ol_amap_remove(&m, key_of(0)) == &items[0].node);
 	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
 	g_assert_nonnull(m.old);
@@ -390,7 +365,8 @@ static void test_depot_without_memory_to_grow_still_stores_stacks(void)
 		frames_of(0, frames, 2);
 		first[0] = ol_stack_intern(frames, 2);     /* makes the first table */
 		/* Tables from now on fail; single stacks are far smaller. */
-		fail_from(OL_MEM_STACK, 1024);
+		tu_mem_fail_all(OL_MEM_STACK);
+		tu_mem.min_size = 1024;
 		for (i = 1; i < N_STACKS; i++) {
 			frames_of(i, frames, 2);
 			first[i] = ol_stack_intern(frames, 2);
@@ -400,7 +376,7 @@ static void test_depot_without_memory_to_grow_still_stores_stacks(void)
 			frames_of(i, frames, 2);
 			g_assert_true(ol_stack_intern(frames, 2) == first[i]);
 		}
-		stop_failing();
+		tu_mem_stop();
 		/* Longer chains, nothing lost: not worth a report. */
 		g_assert_cmpuint(tu_events_count(), ==, 0);
 		return;
@@ -418,7 +394,7 @@ static void test_depot_out_of_memory_is_null_reported_once(void)
 		frames_of(1, frames, 4);
 		known = ol_stack_intern(frames, 4);
 		g_assert_nonnull(known);
-		fail_from(OL_MEM_STACK, 0);
+		tu_mem_fail_all(OL_MEM_STACK);
 		frames_of(2, frames, 4);
 		g_assert_null(ol_stack_intern(frames, 4));
 		frames_of(3, frames, 4);
@@ -426,7 +402,7 @@ static void test_depot_out_of_memory_is_null_reported_once(void)
 		/* A stack stored before needs no memory. */
 		frames_of(1, frames, 4);
 		g_assert_true(ol_stack_intern(frames, 4) == known);
-		stop_failing();
+		tu_mem_stop();
 		g_assert_cmpuint(tu_events_count(), ==, 1);
 		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
 		g_assert_true(tu_events.obj[0] == NULL);
@@ -546,9 +522,9 @@ static void test_no_memory_for_a_symbolizer_falls_back_to_dladdr(void)
 	struct ol_symbolizer *sym;
 	char *text;
 
-	fail_from(OL_MEM_REPORT, 0);
+	tu_mem_fail_all(OL_MEM_REPORT);
 	sym = ol_symbolizer_new();
-	stop_failing();
+	tu_mem_stop();
 	g_assert_null(sym);
 	ol_symbolizer_free(sym);       /* NULL: nothing */
 	text = format_frames(false, frames, 1);
@@ -568,12 +544,12 @@ static void test_stack_in_a_cut_text_adds_nothing(void)
 	fill[1020] = '\0';
 	ol_text_init(&t);
 	ol_text_add(&t, "%s", fill);
-	fail_from(OL_MEM_REPORT, 0);
+	tu_mem_fail_all(OL_MEM_REPORT);
 	ol_text_add(&t, "%s", fill);
 	g_assert_true(t.truncated);
 	before = strdup(t.buf);
 	ol_stack_format(&t, NULL, stack);
-	stop_failing();
+	tu_mem_stop();
 	/* The "..." mark stays the end: no frame, no newline chopped. */
 	g_assert_cmpstr(t.buf, ==, before);
 	g_assert_true(has_suffix(t.buf, "\n    ..."));

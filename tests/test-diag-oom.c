@@ -9,32 +9,11 @@
  * hook ol_mem_fail_hook that fails internal allocations.
  */
 #include "objlife-private.h"
-#include "testutil.h"
+#include "memfail.h"
 
 #ifdef HAVE_VALGRIND_VALGRIND_H
 # include <valgrind/valgrind.h>
 #endif
-
-static enum ol_mem_use failing;
-static bool failing_on;
-
-static bool fail_one_use(enum ol_mem_use use, size_t size)
-{
-	(void)size;
-	return failing_on && use == failing;
-}
-
-static void fail(enum ol_mem_use use)
-{
-	failing = use;
-	failing_on = true;
-	ol_mem_fail_hook = fail_one_use;
-}
-
-static void stop_failing(void)
-{
-	failing_on = false;
-}
 
 static unsigned count_events(enum objlife_event event)
 {
@@ -54,10 +33,10 @@ static void test_registry_out_of_memory_untracks_the_object(void)
 		char *text;
 
 		tu_events_start();
-		fail(OL_MEM_REGISTRY);    /* before the registry has any memory */
+		tu_mem_fail_all(OL_MEM_REGISTRY);    /* before the registry has any memory */
 		a = tu_new(&c);
 		b = tu_new(&c);
-		stop_failing();
+		tu_mem_stop();
 		/* Both objects work as ever. */
 		g_assert_cmpint(c.inits, ==, 2);
 		tu_get(a);
@@ -99,9 +78,9 @@ static void test_registry_out_of_memory_under_refs(void)
 		struct objlife_tracker *t;
 
 		tu_events_start();
-		fail(OL_MEM_REGISTRY);
+		tu_mem_fail_all(OL_MEM_REGISTRY);
 		o = tu_new(NULL);
-		stop_failing();
+		tu_mem_stop();
 		/* Untracked object: untracked references, plain get/put. */
 		objlife_get_tracked(&o->ref, &t);
 		g_assert_null(t);
@@ -124,9 +103,9 @@ static void test_stack_out_of_memory_keeps_the_object_tracked(void)
 		char *text;
 
 		tu_events_start();
-		fail(OL_MEM_STACK);
+		tu_mem_fail_all(OL_MEM_STACK);
 		o = tu_new(NULL);
-		stop_failing();
+		tu_mem_stop();
 		g_assert_cmpuint(count_events(OBJLIFE_EVENT_NO_MEMORY), ==, 1);
 		g_assert_nonnull(strstr(tu_events.message[0], "objlife: NO_MEMORY: out of memory for a stack"));
 		text = tu_leak_check_text(&live);
@@ -149,9 +128,9 @@ static void test_stack_cache_out_of_memory_only_slows_down(void)
 		char *text;
 
 		tu_events_start();
-		fail(OL_MEM_STACK_CACHE);
+		tu_mem_fail_all(OL_MEM_STACK_CACHE);
 		o = tu_new(NULL);
-		stop_failing();
+		tu_mem_stop();
 #ifdef RUNNING_ON_VALGRIND
 		if (RUNNING_ON_VALGRIND) {
 			/* No cache under Valgrind (see backtrace.c): nothing failed. */
@@ -185,10 +164,10 @@ static void test_tracker_out_of_memory_takes_an_untracked_reference(void)
 		struct objlife_tracker *t1, *t2, *ok;
 
 		tu_events_start();
-		fail(OL_MEM_TRACKER);
+		tu_mem_fail_all(OL_MEM_TRACKER);
 		objlife_get_tracked(&o->ref, &t1);
 		objlife_get_tracked(&o->ref, &t2);
-		stop_failing();
+		tu_mem_stop();
 		g_assert_null(t1);
 		g_assert_null(t2);
 		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 3);
@@ -219,10 +198,10 @@ static void test_quarantine_out_of_memory_frees_directly(void)
 		struct tu_obj *a = tu_new(&c), *b = tu_new(&c);
 
 		tu_events_start();
-		fail(OL_MEM_QUARANTINE);
+		tu_mem_fail_all(OL_MEM_QUARANTINE);
 		tu_put(a);
 		tu_put(b);
-		stop_failing();
+		tu_mem_stop();
 		g_assert_cmpint(c.releases, ==, 2);
 		g_assert_cmpuint(objlife_live_count(NULL), ==, 0);
 		g_assert_cmpuint(tu_events_count(), ==, 1);
@@ -240,9 +219,9 @@ static void test_report_out_of_memory_still_reports(void)
 		size_t live;
 		char *text;
 
-		fail(OL_MEM_REPORT);
+		tu_mem_fail_all(OL_MEM_REPORT);
 		text = tu_leak_check_text(&live);
-		stop_failing();
+		tu_mem_stop();
 		g_assert_cmpuint(live, ==, 1);
 		/* It says what it could not do, rather than nothing. */
 		g_assert_cmpstr(text, ==, "objlife: LEAK: (out of memory while listing: some objects are missing)\n");
