@@ -220,9 +220,13 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 		info = OL_BIG;
 	}
 
+	/* OL_INITIALISING only while an init runs: without one, nobody but
+	 * this thread can reach the object before it is returned. */
+	if (ops->init)
+		flags |= OL_INITIALISING;
 	obj->_ops = ops;
 	ol_store32(&obj->_count, 1, OL_RELAXED);
-	ol_store32(&obj->_info, info | flags | OL_INITIALISING, OL_RELAXED);
+	ol_store32(&obj->_info, info | flags, OL_RELAXED);
 	/* Registered before init, so that init's own tracked gets find the
 	 * object, and an object whose failed init leaked references is listed
 	 * as the leak it is. The caller is the user's code: this function's
@@ -234,8 +238,10 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 
 		if (ol_unlikely(ret != 0))
 			return init_failed(obj, ret);
+		/* Atomic: init may have shared the object, and others may set
+		 * flags of their own (may_leak) meanwhile. */
+		ol_and32(&obj->_info, ~(uint32_t)OL_INITIALISING, OL_RELEASE);
 	}
-	ol_and32(&obj->_info, ~(uint32_t)OL_INITIALISING, OL_RELEASE);
 	return obj;
 }
 
