@@ -66,11 +66,7 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
 static unsigned bucket_of(const struct objlife_ops *ops)
 {
-	uintptr_t h = (uintptr_t)ops;
-
-	/* ops tables are pointer-aligned and often neighbours. */
-	h ^= h >> 4 ^ h >> 11 ^ h >> 17;
-	return (unsigned)h & (TRIM_BUCKETS - 1);
+	return ol_ops_hash(ops, TRIM_BUCKETS - 1);
 }
 
 /* Frees every block in @m; returns how many. One at a time, so that an

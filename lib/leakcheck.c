@@ -415,12 +415,6 @@ static void emit_to_file(const char *text, const struct objlife *obj, void *data
 	fprintf(data, "%s\n", text);
 }
 
-static void add_live(const struct objlife_ops *ops, size_t live, void *data)
-{
-	(void)ops;
-	*(size_t *)data += live;
-}
-
 size_t objlife_leak_check(FILE *out)
 {
 	struct listing l = { out, 0 };
@@ -428,7 +422,7 @@ size_t objlife_leak_check(FILE *out)
 	if (!(ol_options() & OL_OPT_LEAKS)) {
 		ol_livecount_foreach(list_type, &l);
 	} else {
-		ol_livecount_foreach(add_live, &l.live);
+		l.live = objlife_live_count(NULL);
 		if (out)
 			leak_groups(emit_to_file, out);
 	}

@@ -46,19 +46,9 @@ static bool lc_key_ok;
 TLS struct ol_lc_thread *ol_lc_self OL_LC_TLS_MODEL;
 TLS struct ol_lc_slot *ol_lc_last OL_LC_TLS_MODEL;
 
-static unsigned hash_ops(const struct objlife_ops *ops, unsigned mask)
-{
-	uintptr_t h = (uintptr_t)ops;
-
-	/* ops tables are pointer-aligned and often neighbours: mix the bits
-	 * above the alignment down. */
-	h ^= h >> 4 ^ h >> 11 ^ h >> 17;
-	return (unsigned)h & mask;
-}
-
 static struct ol_lc_slot *slot_find(struct ol_lc_thread *t, const struct objlife_ops *ops)
 {
-	unsigned i = hash_ops(ops, OL_LC_SLOTS - 1);
+	unsigned i = ol_ops_hash(ops, OL_LC_SLOTS - 1);
 	unsigned n;
 
 	for (n = 0; n < OL_LC_SLOTS; n++, i = (i + 1) & (OL_LC_SLOTS - 1)) {
@@ -112,7 +102,7 @@ static void lc_init(void)
 /* lc_lock held. */
 static struct lc_type *type_find(const struct objlife_ops *ops, bool create)
 {
-	struct lc_type **bucket = &lc_types[hash_ops(ops, LC_TYPE_BUCKETS - 1)];
+	struct lc_type **bucket = &lc_types[ol_ops_hash(ops, LC_TYPE_BUCKETS - 1)];
 	struct lc_type *type;
 
 	for (type = *bucket; type; type = type->next)
@@ -157,7 +147,7 @@ static struct ol_lc_thread *thread_table(void)
 /* lc_lock held. */
 static struct ol_lc_slot *slot_insert(struct ol_lc_thread *t, struct lc_type *type)
 {
-	unsigned i = hash_ops(type->ops, OL_LC_SLOTS - 1);
+	unsigned i = ol_ops_hash(type->ops, OL_LC_SLOTS - 1);
 	unsigned n;
 
 	for (n = 0; n < OL_LC_SLOTS; n++, i = (i + 1) & (OL_LC_SLOTS - 1)) {

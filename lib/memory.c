@@ -42,20 +42,14 @@ static void *aligned_zalloc(size_t size, size_t align)
 	if (!mem)
 		return NULL;
 #elif defined(HAVE_POSIX_MEMALIGN)
-	int err = posix_memalign(&mem, align, size);
-
-	if (err) {
-		errno = err;
+	if (posix_memalign(&mem, align, size) != 0)
 		return NULL;
-	}
 #elif defined(HAVE_ALIGNED_ALLOC)
 	/* C11 wants a size that is a multiple of the alignment. */
 	size_t padded = (size + align - 1) & ~(align - 1);
 
-	if (padded < size) {
-		errno = ENOMEM;
+	if (padded < size)
 		return NULL;
-	}
 	mem = aligned_alloc(align, padded);
 	if (!mem)
 		return NULL;

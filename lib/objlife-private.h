@@ -130,6 +130,17 @@ size_t ol_big_size_forget(const void *mem);               /* returns the size */
 /* livecount.c: always-on per-type live counts                        */
 /* ------------------------------------------------------------------ */
 
+/* The slot of a type in a table of @mask + 1 slots, for livecount.c's
+ * tables and cache.c's trim generations. ops tables are pointer-aligned
+ * and often neighbours: the bits above the alignment are mixed down. */
+static inline unsigned ol_ops_hash(const struct objlife_ops *ops, unsigned mask)
+{
+	uintptr_t h = (uintptr_t)ops;
+
+	h ^= h >> 4 ^ h >> 11 ^ h >> 17;
+	return (unsigned)h & mask;
+}
+
 /* The per-thread table and the inline fast path of the counting. Each
  * record holds the thread's magazine of the type (cache.h). */
 #include "livecount.h"

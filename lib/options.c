@@ -14,12 +14,12 @@
 #include <string.h>
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
-static unsigned options;
 static FILE *report_stream;
-/* Written once, inside options_once; read by paths that run only once an
- * object exists, hence after options_once (see ol_options_now()), and by
- * the allocation path, which calls ol_options() while it still reads
- * OL_OPT_UNREAD. */
+/* The options: OL_OPT_UNREAD until read_options() is done, then written
+ * once (release, after report_stream), inside options_once. Read by
+ * ol_options() (acquire), by paths that run only once an object exists,
+ * hence after options_once (see ol_options_now()), and by the allocation
+ * path, which calls ol_options() while it still reads OL_OPT_UNREAD. */
 unsigned ol_options_cached = OL_OPT_UNREAD;
 
 static const struct {
@@ -117,10 +117,8 @@ static void read_options(void)
 {
 	const char *debug = get_env("OBJLIFE_DEBUG");
 	const char *file = get_env("OBJLIFE_DEBUG_FILE");
+	unsigned options = debug ? parse(debug) : 0;
 
-	if (debug)
-		options = parse(debug);
-	ol_store32(&ol_options_cached, options, OL_RELAXED);
 	report_stream = stderr;
 	if (file && *file) {
 		FILE *f = fopen(file, OL_FOPEN_APPEND_CLOEXEC);
@@ -138,19 +136,19 @@ static void read_options(void)
 				file, strerror(errno));
 		}
 	}
+	ol_store32(&ol_options_cached, options, OL_RELEASE);
 }
 
-/* Set (release) once read_options() is done: every later call is one
- * acquire load instead of a pthread_once() call on each allocation. */
-static uint32_t options_ready;
-
+/* Once read, one acquire load instead of a pthread_once() call on each
+ * allocation. */
 unsigned ol_options(void)
 {
-	if (ol_likely(ol_load32(&options_ready, OL_ACQUIRE)))
+	unsigned options = ol_load32(&ol_options_cached, OL_ACQUIRE);
+
+	if (ol_likely(!(options & OL_OPT_UNREAD)))
 		return options;
 	pthread_once(&options_once, read_options);
-	ol_store32(&options_ready, 1, OL_RELEASE);
-	return options;
+	return ol_load32(&ol_options_cached, OL_RELAXED);
 }
 
 FILE *ol_report_stream(void)
