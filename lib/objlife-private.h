@@ -81,11 +81,14 @@ void ol_release(struct objlife *obj);
 /* refcount.c: saturation                                             */
 /* ------------------------------------------------------------------ */
 
-/* Pins @obj's count at OBJLIFE_REFCOUNT_SATURATED and reports @event,
- * unless an event was already reported for @obj: one per object. @seen is
- * the count observed by the failing operation. */
-void ol_saturate(struct objlife *obj, enum objlife_event event, uint32_t seen,
-		 const char *fmt, ...) OL_PRINTF(4, 5);
+/* Pins @obj's count at @pin and reports @event, unless an event was
+ * already reported for @obj: one per object. @seen is the count observed
+ * by the failing operation. */
+void ol_pin_and_report(struct objlife *obj, uint32_t pin, enum objlife_event event, uint32_t seen,
+		       const char *fmt, ...) OL_PRINTF(5, 6);
+/* Saturation, as refcount_t's: the object leaks from now on. */
+#define ol_saturate(obj, event, seen, ...) \
+	ol_pin_and_report(obj, OBJLIFE_REFCOUNT_SATURATED, event, seen, __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* memory.c: raw memory, and the library's own bookkeeping memory     */

@@ -72,12 +72,10 @@ static void report(struct objlife *obj, const char *fmt, ...)
 
 void ol_poison_access(struct objlife *obj, const char *what)
 {
-	ol_store32(&obj->_count, POISON_COUNT, OL_RELAXED);
 	/* One report per object, as for saturation: a loop over a freed
 	 * object must not flood the log. */
-	if (ol_or32(&obj->_info, OL_REPORTED, OL_RELAXED) & OL_REPORTED)
-		return;
-	report(obj, "%s on a freed object (in the poison quarantine); nothing changed", what);
+	ol_pin_and_report(obj, POISON_COUNT, OBJLIFE_EVENT_BAD_OBJECT, 0,
+			  "%s on a freed object (in the poison quarantine); nothing changed", what);
 }
 
 /* Out of the quarantine: checks the fill, then gives the memory back. */

@@ -30,13 +30,13 @@ static bool is_saturated(uint32_t count)
 	return count > OBJLIFE_REFCOUNT_MAX;
 }
 
-void ol_saturate(struct objlife *obj, enum objlife_event event, uint32_t seen,
-		 const char *fmt, ...)
+void ol_pin_and_report(struct objlife *obj, uint32_t pin, enum objlife_event event, uint32_t seen,
+		       const char *fmt, ...)
 {
 	uint32_t flags;
 	va_list ap;
 
-	ol_store32(&obj->_count, OBJLIFE_REFCOUNT_SATURATED, OL_RELAXED);
+	ol_store32(&obj->_count, pin, OL_RELAXED);
 	/* fetch_or makes exactly one caller the reporter, whatever the race. */
 	flags = ol_or32(&obj->_info, OL_REPORTED, OL_RELAXED);
 	if (flags & OL_REPORTED)
@@ -90,14 +90,9 @@ bool objlife__get_unless_zero_slow(struct objlife *obj)
 			ol_poison_access(obj, "get_unless_zero");
 			return false;
 		}
-		if (is_saturated(old)) {
-			ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
-				    "get on a saturated count; the object will leak");
-			return true;
-		}
-		if (old == OBJLIFE_REFCOUNT_MAX) {
-			ol_saturate(obj, OBJLIFE_EVENT_OVERFLOW, old,
-				    "get past the limit; the count is saturated and the object will leak");
+		if (old >= OBJLIFE_REFCOUNT_MAX) {
+			/* Saturated, or saturating now: as a get would. */
+			objlife__get_slow(obj, old);
 			return true;
 		}
 		if (ol_cas32(&obj->_count, &old, old + 1, OL_RELAXED, OL_RELAXED))
