@@ -130,6 +130,7 @@ static struct {
 	unsigned inits, releases, allocs, frees;
 	void *alloc_ptr, *free_ptr;         /* the last ones */
 	size_t alloc_size, free_size;
+	size_t alloc_align;                 /* what the last alloc was asked for */
 	int init_ret;                       /* what init returns */
 	bool init_takes_ref;                /* init leaks a reference */
 	bool init_saw_zeroed, init_saw_count_one;
@@ -150,6 +151,7 @@ static void *pool_alloc(const struct objlife_ops *ops, size_t size, size_t align
 	track.allocs++;
 	track.alloc_ptr = mem;
 	track.alloc_size = size;
+	track.alloc_align = align;
 	return mem;
 }
 
@@ -409,9 +411,12 @@ static void alignment_is_honoured(void)
 #endif
 	/* A type's allocator is asked for the rounded-up alignment. */
 	{
-		struct objlife *obj = objlife_alloc_size(&thing_ops, 64, 1, NULL);
+		struct objlife *obj;
 
+		track.alloc_align = 0;
+		obj = objlife_alloc_size(&thing_ops, 64, 1, NULL);
 		CHECK(obj != NULL);
+		CHECK_EQ(track.alloc_align, ALIGNOF(struct objlife));
 		CHECK_EQ((uintptr_t)obj % ALIGNOF(struct objlife), 0);
 		objlife_put(obj);
 	}
