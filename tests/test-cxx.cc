@@ -65,6 +65,37 @@ void assert_none_alive()
 	g_assert_cmpuint(objlife_live_count(&widget_ops), ==, 0);
 }
 
+// Moves must not get or put: vector growth only moves when the move
+// constructor cannot throw, and a move must leave the count untouched.
+static_assert(std::is_nothrow_move_constructible<wref>::value, "ref<T> moves without throwing");
+static_assert(std::is_nothrow_move_assignable<wref>::value, "ref<T> move-assigns without throwing");
+
+// Sets @w's count to the limit, where a get would saturate it and report
+// OVERFLOW, and counts reports until pin_end(), which checks that there
+// were none and that the count is still the limit, then sets it to @count.
+unsigned pinned_reports;
+
+void count_report(enum objlife_event, const struct objlife *, const char *, void *)
+{
+	pinned_reports++;
+}
+
+void pin_start(widget *w)
+{
+	// Test-only write of the private count (as testutil.h's tu_preset_count).
+	__atomic_store_n(&w->ref._count, OBJLIFE_REFCOUNT_MAX, __ATOMIC_RELAXED);
+	pinned_reports = 0;
+	objlife_set_report_handler(count_report, nullptr);
+}
+
+void pin_end(widget *w, uint32_t count)
+{
+	objlife_set_report_handler(nullptr, nullptr);
+	g_assert_cmpuint(pinned_reports, ==, 0);
+	g_assert_cmpuint(objlife_refcount(&w->ref), ==, OBJLIFE_REFCOUNT_MAX);
+	__atomic_store_n(&w->ref._count, count, __ATOMIC_RELAXED);
+}
+
 // ---- make -------------------------------------------------------------
 
 void test_make_owns_the_only_reference()
@@ -183,6 +214,15 @@ void test_move_steals_without_get_or_put()
 
 		g_assert_false(bool(a));   // NOLINT(bugprone-use-after-move): the point of the test
 		g_assert_true(b.get() == p);
+		g_assert_cmpuint(b.use_count(), ==, 1);
+		// A put then a get would have released it above; a get then a
+		// put would saturate here.
+		pin_start(p);
+		{
+			wref moved = std::move(b);
+			b = std::move(moved);
+		}
+		pin_end(p, 1);
 		g_assert_cmpuint(b.use_count(), ==, 1);
 	}
 	g_assert_cmpint(c.releases, ==, 1);
@@ -366,6 +406,9 @@ void test_vector_growth_moves_references()
 		for (int i = 0; i < 100; i++)   // reallocates several times: moves, no copies
 			v.push_back(a);
 		g_assert_cmpuint(a.use_count(), ==, 101);
+		pin_start(a.get());
+		v.reserve(v.capacity() * 4);    // one more reallocation: no get, no put
+		pin_end(a.get(), 101);
 		v.erase(v.begin(), v.begin() + 50);
 		g_assert_cmpuint(a.use_count(), ==, 51);
 		v.clear();
