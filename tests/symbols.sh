@@ -58,7 +58,9 @@ needed=$(objdump -p "$lib" | awk '$1 == "NEEDED" { print $2 }')
 bad=$(printf '%s\n' "$needed" |
 	grep -Ev '^(libc\.so|libpthread\.so|ld-linux.*\.so|ld-musl.*|libdw\.so|libelf\.so|libunwind.*\.so|libdl\.so)' |
 	grep -Ev '^(libasan|libubsan|libtsan|liblsan|libgcc_s)\.so' || true)
-if [ -z "$bad" ]; then
+if [ -z "$needed" ]; then
+	echo "not ok 4 - objdump -p listed no NEEDED entry (libc at least is expected)"
+elif [ -z "$bad" ]; then
 	echo "ok 4 - needs only libc, threads and the unwinder: $(echo $needed)"
 else
 	echo "not ok 4 - needs more than libc, threads and the unwinder: $bad"

@@ -533,13 +533,30 @@ static void test_big_object_frees_with_its_size(void)
 	g_assert_cmpint(failing_releases, ==, 1);
 }
 
+struct bare {
+	struct objlife ref;
+};
+
+static const struct objlife_ops bare_ops = {
+	.name = "bare", .alloc = pool_alloc, .free = pool_free,
+};
+
+/* objlife.h asserts the layout at compile time; this is what an object
+ * costs at run time: the header, and nothing the library adds around it. */
 static void test_header_is_16_bytes_on_lp64(void)
 {
-	if (sizeof(void *) == 8)
-		g_assert_cmpuint(sizeof(struct objlife), ==, 16);
-	else
-		g_assert_cmpuint(sizeof(struct objlife), ==, 12);
-	g_assert_cmpuint(alignof(struct objlife), ==, alignof(void *));
+	size_t expect = sizeof(void *) == 8 ? 16 : 12;
+	struct bare *b;
+
+	g_assert_cmpuint(sizeof(struct objlife), ==, expect);
+	memset(&pool, 0, sizeof(pool));
+	b = objlife_alloc(struct bare, ref, &bare_ops, NULL);
+	g_assert_nonnull(b);
+	g_assert_cmpuint(pool.last_alloc_size, ==, expect);
+	g_assert_cmpuint(pool.last_align, ==, alignof(void *));
+	objlife_put(&b->ref);
+	g_assert_cmpuint(pool.last_free_size, ==, expect);
+	g_assert_cmpint(pool.frees, ==, 1);
 }
 
 /* ---- typed helpers and may_leak ------------------------------------- */

@@ -112,7 +112,9 @@ comm -13 "$tmp/old" "$tmp/new" | while read -r pair; do
 		echo "added to the released node ${pair#*@}: ${pair%@*} (add a new node that inherits it)"
 	fi
 done >>"$tmp/bad"
-if [ -s "$tmp/bad" ]; then
+if [ ! -s "$tmp/old" ] || [ ! -s "$tmp/new" ]; then
+	echo "not ok 2 - no versioned symbols read from $(test -s "$tmp/old" && echo "the library" || echo "$baseline")"
+elif [ -s "$tmp/bad" ]; then
 	echo "not ok 2 - released version nodes changed"
 	sed 's/^/# /' "$tmp/bad"
 	echo "# If $(sed 's/$/ /' "$tmp/old-nodes" | tr -d '\n')was never released, make abi-baseline."

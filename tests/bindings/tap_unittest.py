@@ -74,6 +74,11 @@ class TapResult(unittest.TestResult):
         self.ok = False
         self.notes.append("skipped: %s (a check that does not run checks nothing)" % reason)
 
+    def addExpectedFailure(self, test, err):
+        # An expected failure is still a failure that nobody looks at.
+        super().addExpectedFailure(test, err)
+        self._fail(test, err)
+
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
         self.ok = False
