@@ -166,6 +166,13 @@ void ol_livecount_foreach(ol_type_fn fn, void *data);
 
 const char *ol_event_word(enum objlife_event event);
 
+/* The stable start of a report about one object (DESIGN.md's line
+ * format), as a format and its arguments:
+ * printf(OL_OBJECT_HEADER "%s", OL_OBJECT_HEADER_ARGS(...), text). */
+#define OL_OBJECT_HEADER "objlife: %s: type=%s obj=%p count=%u: "
+#define OL_OBJECT_HEADER_ARGS(event, type, obj, count) \
+	ol_event_word(event), (type), (const void *)(obj), (unsigned)(count)
+
 /* A growing text for multi-line reports. Never fails: past an allocation
  * failure it keeps what fits in the inline buffer and ends with "...". */
 struct ol_text {
@@ -340,6 +347,10 @@ void ol_leak_report_at_exit(void);
  * up to @max of their stacks to @taken. */
 unsigned ol_tracker_orphan_all(struct ol_tracker_shard *ts, struct ol_entry *entry,
 			       const struct ol_stack **taken, unsigned max);
+/* No lock held: reports BAD_TRACKER for @obj, released with @held
+ * trackers still held, listing the first @shown of @taken. */
+void ol_tracker_report_orphans(const struct objlife *obj, unsigned held,
+			       const struct ol_stack *const *taken, unsigned shown);
 /* Registry shard locked: copies the stacks of up to @max of @entry's live
  * trackers to @out and returns how many it has (which may be more). */
 uint32_t ol_tracker_stacks(const struct ol_entry *entry, const struct ol_stack **out,

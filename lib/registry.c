@@ -192,30 +192,8 @@ void ol_registry_remove(struct objlife *obj)
 	}
 	ol_registry_unlock(i);
 
-	if (held) {
-		/* Their holders dropped the references with a plain put (or
-		 * dropped someone else's): the count reached zero under them. */
-		int saved = errno;   /* a put does not touch errno */
-		struct ol_symbolizer *sym = ol_symbolizer_new();
-		struct ol_text t;
-		unsigned k;
-
-		ol_text_init(&t);
-		ol_text_add(&t, "objlife: %s: type=%s obj=%p count=0: released with %u tracker%s "
-			    "still held (a reference taken with objlife_get_tracked() was dropped by a "
-			    "plain put)", ol_event_word(OBJLIFE_EVENT_BAD_TRACKER), obj->_ops->name,
-			    (void *)obj, held, held == 1 ? "" : "s");
-		for (k = 0; k < held && k < SHOWN; k++) {
-			ol_text_add(&t, "\n  tracker taken at:\n");
-			ol_stack_format(&t, sym, taken[k]);
-		}
-		if (held > SHOWN)
-			ol_text_add(&t, "\n  ... and %u more", held - SHOWN);
-		ol_report_text(OBJLIFE_EVENT_BAD_TRACKER, obj, t.buf);
-		ol_text_free(&t);
-		ol_symbolizer_free(sym);
-		errno = saved;
-	}
+	if (held)
+		ol_tracker_report_orphans(obj, held, taken, SHOWN);
 }
 
 /* ---- snapshots for reports ------------------------------------------ */

@@ -111,9 +111,9 @@ void ol_report_no_memory(unsigned what, const struct objlife *obj, const char *t
 	if (ol_or32(&no_memory_seen, what, OL_RELAXED) & what)
 		return;
 	if (obj)
-		snprintf(line, sizeof(line), "objlife: %s: type=%s obj=%p count=%u: %s",
-			 ol_event_word(OBJLIFE_EVENT_NO_MEMORY), obj->_ops->name, (const void *)obj,
-			 (unsigned)objlife_refcount(obj), text);
+		snprintf(line, sizeof(line), OL_OBJECT_HEADER "%s",
+			 OL_OBJECT_HEADER_ARGS(OBJLIFE_EVENT_NO_MEMORY, obj->_ops->name, obj,
+					       objlife_refcount(obj)), text);
 	else
 		snprintf(line, sizeof(line), "objlife: %s: %s",
 			 ol_event_word(OBJLIFE_EVENT_NO_MEMORY), text);
@@ -199,8 +199,8 @@ void ol_report_object(enum objlife_event event, const struct objlife *obj, uint3
 	char text[512];
 	int n;
 
-	n = snprintf(text, sizeof(text), "objlife: %s: type=%s obj=%p count=%u: ",
-		     ol_event_word(event), obj->_ops->name, (const void *)obj, (unsigned)count);
+	n = snprintf(text, sizeof(text), OL_OBJECT_HEADER,
+		     OL_OBJECT_HEADER_ARGS(event, obj->_ops->name, obj, count));
 	if (n > 0 && (size_t)n < sizeof(text))
 		vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
 	ol_report_text(event, obj, text);

@@ -123,30 +123,67 @@ struct bad {
 	const char *now_label;
 };
 
+/* A BAD_TRACKER report with stacks: started, given its stacks, sent. */
+struct stack_report {
+	int saved_errno;     /* symbolising opens files */
+	struct ol_symbolizer *sym;
+	struct ol_text t;
+};
+
+static void report_start(struct stack_report *r, const char *type, const struct objlife *obj,
+			 uint32_t count)
+{
+	r->saved_errno = errno;
+	r->sym = ol_symbolizer_new();
+	ol_text_init(&r->t);
+	ol_text_add(&r->t, OL_OBJECT_HEADER,
+		    OL_OBJECT_HEADER_ARGS(OBJLIFE_EVENT_BAD_TRACKER, type, obj, count));
+}
+
+static void report_stack(struct stack_report *r, const char *label, const struct ol_stack *stack)
+{
+	ol_text_add(&r->t, "\n  %s:\n", label);
+	ol_stack_format(&r->t, r->sym, stack);
+}
+
+static void report_send(struct stack_report *r, const struct objlife *obj)
+{
+	ol_report_text(OBJLIFE_EVENT_BAD_TRACKER, obj, r->t.buf);
+	ol_text_free(&r->t);
+	ol_symbolizer_free(r->sym);
+	errno = r->saved_errno;
+}
+
 static void report_bad(const struct bad *b)
 {
-	int saved = errno;   /* symbolising opens files */
-	struct ol_symbolizer *sym = ol_symbolizer_new();
-	struct ol_text t;
+	struct stack_report r;
 
-	ol_text_init(&t);
-	ol_text_add(&t, "objlife: %s: type=%s obj=%p count=%u: %s",
-		    ol_event_word(OBJLIFE_EVENT_BAD_TRACKER), b->type, (const void *)b->obj,
-		    (unsigned)b->count, b->what);
-	if (b->taken) {
-		ol_text_add(&t, "\n  tracker taken at:\n");
-		ol_stack_format(&t, sym, b->taken);
-	}
-	if (b->dropped_label) {
-		ol_text_add(&t, "\n  %s:\n", b->dropped_label);
-		ol_stack_format(&t, sym, b->dropped);
-	}
-	ol_text_add(&t, "\n  %s:\n", b->now_label);
-	ol_stack_format(&t, sym, b->now);
-	ol_report_text(OBJLIFE_EVENT_BAD_TRACKER, b->obj, t.buf);
-	ol_text_free(&t);
-	ol_symbolizer_free(sym);
-	errno = saved;
+	report_start(&r, b->type, b->obj, b->count);
+	ol_text_add(&r.t, "%s", b->what);
+	if (b->taken)
+		report_stack(&r, "tracker taken at", b->taken);
+	if (b->dropped_label)
+		report_stack(&r, b->dropped_label, b->dropped);
+	report_stack(&r, b->now_label, b->now);
+	report_send(&r, b->obj);
+}
+
+void ol_tracker_report_orphans(const struct objlife *obj, unsigned held,
+			       const struct ol_stack *const *taken, unsigned shown)
+{
+	struct stack_report r;
+	unsigned k;
+
+	/* Their holders dropped the references with a plain put (or dropped
+	 * someone else's): the count reached zero under them. */
+	report_start(&r, obj->_ops->name, obj, 0);
+	ol_text_add(&r.t, "released with %u tracker%s still held (a reference taken with "
+		    "objlife_get_tracked() was dropped by a plain put)", held, held == 1 ? "" : "s");
+	for (k = 0; k < held && k < shown; k++)
+		report_stack(&r, "tracker taken at", taken[k]);
+	if (held > shown)
+		ol_text_add(&r.t, "\n  ... and %u more", held - shown);
+	report_send(&r, obj);
 }
 
 /* A caller bug with nothing to look up: a NULL tracker pointer, or a NULL
