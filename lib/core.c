@@ -59,11 +59,16 @@ static __attribute__((noinline)) void destroy_slow(struct objlife *obj)
 	/* Uncounted and out of the registry: from here it is memory, which
 	 * the cache may keep (never with poison on: see cache.c). */
 	if (ops->cache) {
-		if (ol_unlikely(!slot))
-			slot = ol_livecount_slot(ops);   /* may_leak, or counted shared */
-		if (slot && ol_likely(!(info & OL_BIG)) &&
-		    ol_cache_give(&slot->magazine, ops, obj, size, info))
+		/* A may_leak object was not uncounted, so nothing looked its
+		 * record up. (Without one otherwise, the thread has none: its
+		 * table is full, or it has no table.) */
+		if (info & OL_MAY_LEAK)
+			slot = ol_livecount_slot(ops);
+		/* Sizes beyond the header's never fit a magazine (cache.c). */
+		if (slot) {
+			ol_cache_give_or_free(&slot->magazine, ops, obj, size, info);
 			return;
+		}
 	}
 	ol_mem_free(ops, obj, size, info);
 }

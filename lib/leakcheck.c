@@ -25,6 +25,8 @@
 #include <string.h>
 
 #define COUNTS_SHOWN 16    /* counts listed per group, then "..." */
+/* Said, as a group of its own, when a listing could not copy everything. */
+#define LISTING_INCOMPLETE "objlife: LEAK: (out of memory while listing: some objects are missing)"
 
 /* ---- without "leaks": per type, from the live counts ---------------- */
 
@@ -270,20 +272,9 @@ static void collect_type(const struct objlife_ops *ops, size_t live, void *data)
 {
 	struct type_list *list = data;
 
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 32;
-		struct type_live *t = ol_malloc(OL_MEM_REPORT, cap * sizeof(*t));
-
-		if (!t) {
-			list->oom = true;
-			return;
-		}
-		if (list->t) {
-			memcpy(t, list->t, list->n * sizeof(*t));
-			ol_free(list->t);
-		}
-		list->t = t;
-		list->cap = cap;
+	if (!ol_array_grow(OL_MEM_REPORT, (void **)&list->t, &list->cap, list->n + 1, sizeof(*list->t))) {
+		list->oom = true;
+		return;
 	}
 	list->t[list->n].ops = ops;
 	list->t[list->n].live = live;
@@ -313,7 +304,7 @@ static size_t untracked_groups(const struct ol_leak_set *set, void (*emit)(const
 	}
 	if (list.oom) {
 		/* Types past the copy that failed: say so rather than drop them. */
-		emit("objlife: LEAK: (out of memory while listing: some objects are missing)", NULL, data);
+		emit(LISTING_INCOMPLETE, NULL, data);
 		n++;
 	}
 	ol_free(list.t);
@@ -399,7 +390,7 @@ static size_t leak_groups(emit_fn emit, void *data)
 		ngroups = emit_groups(&set, emit, data);
 	}
 	if (set.incomplete) {
-		emit("objlife: LEAK: (out of memory while listing: some objects are missing)", NULL, data);
+		emit(LISTING_INCOMPLETE, NULL, data);
 		ngroups++;
 	}
 	if (ol_report_no_memory_seen() & OL_NOMEM_REGISTRY)

@@ -81,6 +81,27 @@ void ol_free(void *mem)
 	free(mem);
 }
 
+bool ol_array_grow(enum ol_mem_use use, void **array, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *a;
+
+	if (need <= *cap)
+		return true;
+	while (n < need)
+		n *= 2;
+	a = ol_malloc(use, n * size);
+	if (!a)
+		return false;
+	if (*array) {
+		memcpy(a, *array, *cap * size);
+		ol_free(*array);
+	}
+	*array = a;
+	*cap = n;
+	return true;
+}
+
 void *ol_mem_alloc(const struct objlife_ops *ops, size_t size, size_t align, uint32_t *flags)
 {
 	void *mem;

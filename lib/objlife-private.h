@@ -113,6 +113,10 @@ enum ol_mem_use {
 void *ol_malloc(enum ol_mem_use use, size_t size);
 void *ol_calloc(enum ol_mem_use use, size_t n, size_t size);
 void ol_free(void *mem);
+/* Makes the array *@array of *@cap elements of @size bytes hold at least
+ * @need, doubling (from 64); false, with the array as it was, when memory
+ * for @use runs out. */
+bool ol_array_grow(enum ol_mem_use use, void **array, size_t *cap, size_t need, size_t size);
 /* Fault injection for tests that link the library's sources: when set and
  * it returns true, the allocation fails. Not reachable through the shared
  * library (hidden). */

@@ -198,27 +198,6 @@ void ol_registry_remove(struct objlife *obj)
 
 /* ---- snapshots for reports ------------------------------------------ */
 
-static bool grow(void **array, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *a;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	a = ol_malloc(OL_MEM_REPORT, n * size);
-	if (!a)
-		return false;
-	if (*array) {
-		memcpy(a, *array, *cap * size);
-		ol_free(*array);
-	}
-	*array = a;
-	*cap = n;
-	return true;
-}
-
 /* Shard locked: the object is alive (its memory goes back only after
  * ol_registry_remove() took this lock), so its header may be read. */
 static void copy_entry(struct ol_anode *node, void *data)
@@ -234,7 +213,7 @@ static void copy_entry(struct ol_anode *node, void *data)
 	/* Left out: meant to live forever, or dying right now. */
 	if ((info & OL_MAY_LEAK) || count == 0)
 		return;
-	if (!grow((void **)&set->leak, &set->cap, set->n + 1, sizeof(*set->leak))) {
+	if (!ol_array_grow(OL_MEM_REPORT, (void **)&set->leak, &set->cap, set->n + 1, sizeof(*set->leak))) {
 		set->incomplete = true;
 		return;
 	}
@@ -248,7 +227,7 @@ static void copy_entry(struct ol_anode *node, void *data)
 	if (!e->trackers)
 		return;
 	nt = ol_tracker_stacks(e, NULL, 0);
-	if (!grow((void **)&set->tracker, &set->tracker_cap, set->ntracker + nt,
+	if (!ol_array_grow(OL_MEM_REPORT, (void **)&set->tracker, &set->tracker_cap, set->ntracker + nt,
 		  sizeof(*set->tracker))) {
 		set->incomplete = true;
 		return;
