@@ -494,7 +494,10 @@ OBJLIFE_API bool objlife__get_unless_zero_slow(struct objlife *obj);
 #define OBJLIFE__GET_IS_SLOW(old) ((uint32_t)((old) - 1u) >= OBJLIFE_REFCOUNT_MAX - 1u)
 #define OBJLIFE__PUT_IS_SLOW(old) ((uint32_t)((old) - 2u) >= OBJLIFE_REFCOUNT_MAX - 1u)
 
-#if defined(__GNUC__) && !defined(OBJLIFE_NO_INLINE) && !defined(OBJLIFE__TEST_WIN_ATOMICS)
+/* OBJLIFE__INLINE_BODIES (the library's own sources only): the bodies,
+ * without the macros below, so that the exported functions are these. */
+#if defined(__GNUC__) && (!defined(OBJLIFE_NO_INLINE) || defined(OBJLIFE__INLINE_BODIES)) && \
+	!defined(OBJLIFE__TEST_WIN_ATOMICS)
 # define OBJLIFE__INLINE_PATH 1
 
 #ifdef OBJLIFE__TSAN
@@ -601,7 +604,7 @@ static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
 
 #endif /* inline fast path */
 
-#ifdef OBJLIFE__INLINE_PATH
+#if defined(OBJLIFE__INLINE_PATH) && !defined(OBJLIFE_NO_INLINE)
 /* A function-like macro over the exported name: calls inline, while
  * `&objlife_get` still names the exported function. */
 #define objlife_get(obj)             objlife__get_inline(obj)

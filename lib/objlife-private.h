@@ -17,8 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The library is the out-of-line implementation: no inline shadows. */
+/* The library is the out-of-line implementation: no inline shadows of the
+ * exported names, but the header's inline bodies, which the exported
+ * get/put/get_unless_zero are (refcount.c). */
 #define OBJLIFE_NO_INLINE 1
+#define OBJLIFE__INLINE_BODIES 1
 #include "objlife.h"
 #include "refcount.h"
 #include "addrmap.h"

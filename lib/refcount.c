@@ -100,42 +100,26 @@ bool objlife__get_unless_zero_slow(struct objlife *obj)
 	}
 }
 
-/* The exported functions. The header's macros of the same names are off
- * here (OBJLIFE_NO_INLINE); bindings and non-GNU consumers land here. */
+/* The exported functions: the header's inline code, one copy of it, for
+ * bindings and consumers built with OBJLIFE_NO_INLINE or without GNU C.
+ * (The header's macros of the same names are off here.) */
+#ifndef OBJLIFE__INLINE_PATH
+# error "libobjlife is built with GCC or Clang: the exported get/put are objlife.h's inline code"
+#endif
 
 struct objlife *objlife_get(struct objlife *obj)
 {
-	if (obj) {
-		uint32_t old = ol_add32(&obj->_count, 1, OL_RELAXED);
-
-		if (ol_unlikely(OBJLIFE__GET_IS_SLOW(old)))
-			objlife__get_slow(obj, old);
-	}
-	return obj;
+	return objlife__get_inline(obj);
 }
 
 void objlife_put(struct objlife *obj)
 {
-	if (obj) {
-		uint32_t old = ol_sub32(&obj->_count, 1, OL_PUT_ORDER);
-
-		if (ol_unlikely(OBJLIFE__PUT_IS_SLOW(old)))
-			objlife__put_slow(obj, old);
-	}
+	objlife__put_inline(obj);
 }
 
 bool objlife_get_unless_zero(struct objlife *obj)
 {
-	uint32_t old;
-
-	if (!obj)
-		return false;
-	old = ol_load32(&obj->_count, OL_RELAXED);
-	do {
-		if (ol_unlikely(OBJLIFE__GET_IS_SLOW(old)))
-			return objlife__get_unless_zero_slow(obj);
-	} while (!ol_cas32(&obj->_count, &old, old + 1, OL_RELAXED, OL_RELAXED));
-	return true;
+	return objlife__get_unless_zero_inline(obj);
 }
 
 uint32_t objlife_refcount(const struct objlife *obj)
