@@ -247,13 +247,8 @@ objlife__steal_result_must_be_used(const volatile void *p)
  * types without -Wcast-qual noise. */
 #define OBJLIFE__DEFINE_GUARD(name, type, lock, unlock) \
 	enum { objlife__class_##name##_is_cond = 0 }; \
-	typedef type objlife__class_##name##_t; \
-	OBJLIFE__UNUSED static inline void \
-	objlife__class_##name##_dtor(type *objlife__p) \
-	{ type _T = *objlife__p; if (_T) { unlock; } } \
-	OBJLIFE__UNUSED static inline type \
-	objlife__class_##name##_ctor(type _T) \
-	{ lock; return _T; } \
+	OBJLIFE__DEFINE_CLASS(name, type, if (_T) { unlock; }, \
+			      __extension__ ({ lock; _T; }), type _T) \
 	OBJLIFE__UNUSED static inline void * \
 	objlife__class_##name##_ptr(type *objlife__p) \
 	{ return (void *)(uintptr_t)*objlife__p; }
@@ -279,13 +274,10 @@ objlife__steal_result_must_be_used(const volatile void *p)
  * and NULL otherwise, so that nothing is unlocked. */
 #define OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock, cond) \
 	enum { objlife__class_##name##ext##_is_cond = 1 }; \
-	typedef objlife__class_##name##_t objlife__class_##name##ext##_t; \
-	OBJLIFE__UNUSED static inline void \
-	objlife__class_##name##ext##_dtor(objlife__class_##name##_t *objlife__p) \
-	{ objlife__class_##name##_dtor(objlife__p); } \
-	OBJLIFE__UNUSED static inline objlife__class_##name##_t \
-	objlife__class_##name##ext##_ctor(objlife__class_##name##_t _T) \
-	{ OBJLIFE__UNUSED int _RET = (lock); return (cond) ? _T : NULL; } \
+	OBJLIFE__DEFINE_CLASS(name##ext, objlife__class_##name##_t, \
+			      objlife__class_##name##_dtor(&_T), \
+			      __extension__ ({ OBJLIFE__UNUSED int _RET = (lock); (cond) ? _T : NULL; }), \
+			      objlife__class_##name##_t _T) \
 	OBJLIFE__UNUSED static inline void * \
 	objlife__class_##name##ext##_ptr(objlife__class_##name##_t *objlife__p) \
 	{ return objlife__class_##name##_ptr(objlife__p); }
