@@ -51,7 +51,7 @@ for t in $COMPILE_TESTS; do
 			continue
 		fi
 		# shellcheck disable=SC2086 # cflags are words on purpose
-		"$cc" $cflags -I"$srcdir/include" -c "$f" -o "$tmp/out.o" >"$tmp/log" 2>&1
+		"$cc" $cflags -I"$srcdir/include" -I"$srcdir/bindings/cxx" -c "$f" -o "$tmp/out.o" >"$tmp/log" 2>&1
 		rc=$?
 		case $expect in
 		pass)

@@ -184,8 +184,7 @@ template <class T> bool operator!=(std::nullptr_t, const ref<T> &a) noexcept { r
  */
 template <class T> ref<T> make(const struct objlife_ops *ops, void *arg = nullptr)
 {
-	static_assert(std::is_standard_layout<T>::value,
-		      "objlife_cxx::make<T>: T must be standard-layout, with struct objlife as its first member");
+	// ref<T>'s own static assertions check T.
 	struct objlife *obj = objlife_alloc_size(ops, sizeof(T), alignof(T), arg);
 
 	if (!obj) {

@@ -526,9 +526,3 @@ pub fn live_count<T: Type>() -> usize {
 pub fn live_count_all() -> usize {
     unsafe { sys::objlife_live_count(ptr::null()) }
 }
-
-/// How many objects are alive now, as [`live_count_all`]; the library's
-/// listing of them is not written anywhere.
-pub fn leak_check() -> usize {
-    unsafe { sys::objlife_leak_check(ptr::null_mut()) }
-}
