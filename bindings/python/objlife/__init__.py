@@ -127,14 +127,48 @@ def _type_of(address):
     return entry[0] if entry is not None else None
 
 
+class _Owned:
+    """An object's address and the memoryview made of it, held apart from
+    the view or Ref that shows them: a Ref's finalizer holds this, never
+    the Ref itself (which would keep it from being collected)."""
+
+    __slots__ = ("address", "buffer")
+
+    def __init__(self, address):
+        self.address = address
+        self.buffer = None
+
+    def forget_buffer(self):
+        if self.buffer is not None:
+            _release_memoryview(self.buffer)
+            self.buffer = None
+
+
 class _ObjectAccess:
-    """What a view and a Ref both show of an object; _checked_address()
-    raises ValueError once that access is no longer valid."""
+    """What a view and a Ref both show of an object, through their _owned
+    (an _Owned) and _type; _checked_address() raises ValueError once that
+    access is no longer valid."""
 
     __slots__ = ()
 
     def _checked_address(self):
         raise NotImplementedError
+
+    @property
+    def type(self):
+        """The ObjectType, or None for an object of a type defined in C."""
+        self._checked_address()
+        return self._type
+
+    @property
+    def buffer(self):
+        """A writable memoryview of the object's `size` bytes after the
+        header; released when the view expires or the Ref is closed.
+        TypeError for a type defined in C (its size is not known here)."""
+        address = self._checked_address()
+        if self._owned.buffer is None:
+            self._owned.buffer = self._new_buffer(address)
+        return self._owned.buffer
 
     @property
     def address(self):
@@ -170,7 +204,7 @@ class ObjectView(_ObjectAccess):
     memoryview .buffer returned, raise ValueError. It owns no reference.
     """
 
-    __slots__ = ("_address", "_type", "_buffer")
+    __slots__ = ("_owned", "_type")
 
     def __init__(self, *args, **kwargs):
         raise TypeError("objlife: views are made by the library for init and release")
@@ -178,56 +212,24 @@ class ObjectView(_ObjectAccess):
     @classmethod
     def _make(cls, address, objtype):
         self = object.__new__(cls)
-        self._address = address
+        self._owned = _Owned(address)
         self._type = objtype
-        self._buffer = None
         return self
 
     def _checked_address(self):
-        if self._address is None:
+        if self._owned.address is None:
             raise ValueError("objlife: a view is valid only during the init or release call it was given to")
-        return self._address
+        return self._owned.address
 
     def _invalidate(self):
-        self._address = None
-        if self._buffer is not None:
-            _release_memoryview(self._buffer)
-            self._buffer = None
-
-    @property
-    def type(self):
-        """The ObjectType."""
-        self._checked_address()
-        return self._type
-
-    @property
-    def buffer(self):
-        """A writable memoryview of the object's `size` bytes after the header."""
-        address = self._checked_address()
-        if self._buffer is None:
-            self._buffer = self._new_buffer(address)
-        return self._buffer
+        self._owned.address = None
+        self._owned.forget_buffer()
 
     def __repr__(self):
-        if self._address is None:
+        if self._owned.address is None:
             return "<objlife.ObjectView (expired)>"
-        return "<objlife.ObjectView %s at 0x%x refcount=%d>" % (self.type_name, self._address, self.refcount)
-
-
-class _Owned:
-    """What a Ref's finalizer holds: the reference, never the Ref itself
-    (which would keep it from being collected)."""
-
-    __slots__ = ("address", "buffer")
-
-    def __init__(self, address):
-        self.address = address
-        self.buffer = None
-
-    def forget_buffer(self):
-        if self.buffer is not None:
-            _release_memoryview(self.buffer)
-            self.buffer = None
+        return "<objlife.ObjectView %s at 0x%x refcount=%d>" % (self.type_name, self._owned.address,
+                                                                self.refcount)
 
 
 def _drop(owned):
@@ -283,22 +285,6 @@ class Ref(_ObjectAccess):
     def closed(self):
         """True once the reference was dropped (or detached)."""
         return not self._finalizer.alive
-
-    @property
-    def type(self):
-        """The ObjectType, or None for an object of a type defined in C."""
-        self._checked_address()
-        return self._type
-
-    @property
-    def buffer(self):
-        """A writable memoryview of the object's `size` bytes after the
-        header; released when this Ref is closed. TypeError for a type
-        defined in C (its size is not known here)."""
-        address = self._checked_address()
-        if self._owned.buffer is None:
-            self._owned.buffer = self._new_buffer(address)
-        return self._owned.buffer
 
     def clone(self):
         """A new Ref with a reference of its own (objlife_get)."""
