@@ -45,6 +45,6 @@ int main(void)
 	errno = 0;
 	if (objlife_alloc_size(NULL, 64, 8, NULL) || errno != EINVAL)
 		return 1;
-	puts("consumer: ok");
+	puts("consumer-c: ok");
 	return 0;
 }

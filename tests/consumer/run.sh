@@ -6,8 +6,9 @@
 #
 #   run.sh CONSUMER...
 #
-#   c++               tests/consumer/consumer.cc, compiled with $CXX and
+#   c                 tests/consumer/consumer.c, compiled with $CC and
 #                     nothing but `pkg-config --cflags --libs objlife`
+#   c++               tests/consumer/consumer.cc, the same with $CXX
 #   cmake-config      the CMake project here, find_package(objlife CONFIG)
 #                     through lib/cmake/objlife/objlifeConfig.cmake
 #   cmake-pkg-config  the same project through pkg_check_modules(objlife)
@@ -18,13 +19,15 @@
 # it, leave it out (make installcheck CONSUMERS='c++ meson').
 #
 # The Makefile passes the installation through the environment: srcdir
-# (this directory), prefix, libdir, pkgconfigdir, DESTDIR, CXX, CXXFLAGS,
-# PKG_CONFIG, CMAKE, MESON, NINJA. Under a DESTDIR, the CMake and Meson
+# (this directory), prefix, libdir, pkgconfigdir, DESTDIR, CC, CFLAGS, CXX,
+# CXXFLAGS, PKG_CONFIG, CMAKE, MESON, NINJA. Under a DESTDIR, the CMake and Meson
 # consumers are skipped: the package configuration and objlife.pc hold the
 # final paths, which are not where the files are.
 set -u
 : "${srcdir:?}" "${prefix:?}" "${libdir:?}" "${pkgconfigdir:?}"
 DESTDIR=${DESTDIR-}
+CC=${CC:-cc}
+CFLAGS=${CFLAGS-}
 CXX=${CXX:-c++}
 CXXFLAGS=${CXXFLAGS-}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
@@ -70,18 +73,23 @@ for consumer in "$@"; do
 	log=$work/$consumer.log
 	mkdir -p "$dir"
 	case $consumer in
-	c++)
-		need "$consumer" "$CXX" g++ || continue
+	c | c++)
+		if [ "$consumer" = c ]; then
+			compiler=$CC cflags=$CFLAGS source=consumer.c package=gcc
+		else
+			compiler=$CXX cflags=$CXXFLAGS source=consumer.cc package=g++
+		fi
+		need "$consumer" "$compiler" "$package" || continue
 		# Exactly what users run; under a DESTDIR, the .pc file's own
 		# location stands in for the prefix it names.
 		if ! flags=$($PKG_CONFIG ${DESTDIR:+--define-prefix} --cflags --libs objlife 2>"$log"); then
 			fail "$consumer" "pkg-config does not find objlife in $PKG_CONFIG_PATH" "$log"
 			continue
 		fi
-		echo "consumer-c++: $CXX consumer.cc $flags"
+		echo "consumer-$consumer: $compiler $source $flags"
 		# shellcheck disable=SC2086 # flags are words
-		if $CXX $CXXFLAGS -Wall -Wextra -Werror -o "$dir/consumer" \
-			"$srcdir/consumer.cc" $flags >"$log" 2>&1; then
+		if $compiler $cflags -Wall -Wextra -Werror -o "$dir/consumer" \
+			"$srcdir/$source" $flags >"$log" 2>&1; then
 			run "$consumer" "$dir/consumer"
 		else
 			fail "$consumer" "does not build" "$log"
