@@ -153,16 +153,12 @@ builddir() {
 # count_trs - "P passed, F failed" over the .trs files below ., as CI
 # counts them (SKIP, ERROR and XPASS fail); fails unless all passed.
 count_trs() {
-	local res p f
-	res=$(find . -name '*.trs' -exec grep -h '^:test-result:' {} + 2>/dev/null)
-	p=$(printf '%s\n' "$res" | awk '$2 == "PASS" || $2 == "XFAIL" { n++ } END { print n + 0 }')
-	f=$(printf '%s\n' "$res" | awk 'NF && $2 != "PASS" && $2 != "XFAIL" { n++ } END { print n + 0 }')
+	local out p f
+	out=$(sh "$src/tests/trs-count.sh" . 10)
+	set -- $(printf '%s\n' "$out" | head -n 1)
+	p=$1 f=$2
 	summary "$p passed, $f failed"
-	find . -name '*.trs' -exec grep -l '^:test-result: \(FAIL\|ERROR\|XPASS\|SKIP\)' {} + 2>/dev/null |
-		while read -r trs; do
-			echo "failed: ${trs%.trs}.log"
-			grep -E '^(not ok|Bail out)' "${trs%.trs}.log" | head -n 10
-		done
+	printf '%s\n' "$out" | tail -n +2 | sed 's/^--- /failed: /'
 	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
 }
 
