@@ -51,32 +51,9 @@ static const struct objlife_ops cached_small_ops = {
 static const struct objlife_ops cached_large_ops = {
 	.name = "bench-1k-cached", .init = large_init, .cache = BENCH_CACHE,
 };
-/* refpair's object never reaches its last put inside the loop. */
-static const struct objlife_ops pair_ops = { .name = "bench-pair" };
-
-static void *pair_setup(size_t size)
-{
-	(void)size;
-	return objlife_alloc(struct small, ref, &pair_ops, NULL);
-}
-
-static BENCH_NOINLINE void pair_run(void *state, uint64_t n)
-{
-	struct objlife *obj = state;
-
-	while (n--) {
-		bench_hide(obj);
-		objlife_get(obj);
-		objlife_put(obj);
-	}
-}
-
-static void pair_teardown(void *state)
-{
-	objlife_put(state);
-}
-
-const struct bench_impl bench_objlife_refpair = { pair_setup, pair_run, pair_teardown };
+#define REFPAIR_IMPL bench_objlife_refpair
+#define REFPAIR_TYPE "bench-pair"
+#include "bench-refpair.h"
 
 static void *size_setup(size_t size)
 {

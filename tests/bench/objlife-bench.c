@@ -117,6 +117,14 @@ struct bench_case {
 
 #define CAND(id_, label_, impl_) { .id = id_, .label = label_, .impl = impl_ }
 #define DIAG(id_, label_, debug_, live_) { .id = id_, .label = label_, .debug = debug_, .live = live_ }
+/* Both lifecycle sizes race the same candidates. */
+#define LIFECYCLE_CANDIDATES \
+	CAND("calloc-free", "calloc + free (floor)", &bench_raw_lifecycle), \
+	CAND("objlife", "objlife_alloc + objlife_put", &bench_objlife_lifecycle), \
+	CAND("objlife-cached", "objlife_alloc + objlife_put, cached type", &bench_objlife_cached_lifecycle), \
+	CAND("grcbox", "g_atomic_rc_box_alloc0/release", &bench_grcbox_lifecycle), \
+	CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle), \
+	CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
 
 static struct bench_case cases[] = {
 	{ "refpair", "get + put on a live object, one thread", IN_PROCESS, 0, {
@@ -128,20 +136,10 @@ static struct bench_case cases[] = {
 		CAND("shared-ptr", "std::shared_ptr copy+destroy", &bench_shared_ptr_refpair),
 	} },
 	{ "lifecycle-64", "allocate + trivial init + final put, 64-byte object", IN_PROCESS, BENCH_SMALL, {
-		CAND("calloc-free", "calloc + free (floor)", &bench_raw_lifecycle),
-		CAND("objlife", "objlife_alloc + objlife_put", &bench_objlife_lifecycle),
-		CAND("objlife-cached", "objlife_alloc + objlife_put, cached type", &bench_objlife_cached_lifecycle),
-		CAND("grcbox", "g_atomic_rc_box_alloc0/release", &bench_grcbox_lifecycle),
-		CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle),
-		CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
+		LIFECYCLE_CANDIDATES
 	} },
 	{ "lifecycle-1k", "allocate + trivial init + final put, 1-KiB object", IN_PROCESS, BENCH_LARGE, {
-		CAND("calloc-free", "calloc + free (floor)", &bench_raw_lifecycle),
-		CAND("objlife", "objlife_alloc + objlife_put", &bench_objlife_lifecycle),
-		CAND("objlife-cached", "objlife_alloc + objlife_put, cached type", &bench_objlife_cached_lifecycle),
-		CAND("grcbox", "g_atomic_rc_box_alloc0/release", &bench_grcbox_lifecycle),
-		CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle),
-		CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
+		LIFECYCLE_CANDIDATES
 	} },
 	{ "contended", "get + put on one object from two threads (per pair, per thread)", CONTENDED, 0, {
 		CAND("raw-atomics", "C11 atomics (floor)", &bench_raw_refpair),
