@@ -57,10 +57,13 @@ fi
 [ -f "$lib" ] || skip "$lib was not built (shared libraries disabled?)"
 command -v abidiff >/dev/null 2>&1 || skip "abidiff not found (Debian: apt-get install abigail-tools)"
 [ -f "$baseline" ] || skip "no baseline $baseline: make abi-baseline"
+# The library's architecture, not the machine's: a -m32 build on x86-64
+# is not comparable with an x86-64 baseline.
 arch=$(sed -n "1,3s/.*architecture='\([^']*\)'.*/\1/p" "$baseline" | head -n 1)
-case $arch:$(uname -m) in
-elf-amd-x86_64:x86_64 | elf-arm-aarch64:aarch64 | elf-intel-80386:i?86) ;;
-*) skip "the baseline is for $arch, this is $(uname -m)" ;;
+format=$(objdump -f "$lib" 2>/dev/null | sed -n 's/.*file format \(.*\)$/\1/p' | head -n 1)
+case $arch:$format in
+elf-amd-x86_64:elf64-x86-64 | elf-arm-aarch64:elf64-littleaarch64 | elf-intel-80386:elf32-i386) ;;
+*) skip "the baseline is for $arch, $lib is ${format:-unreadable}" ;;
 esac
 if ! readelf -S "$lib" 2>/dev/null | grep -q '\.debug_info'; then
 	skip "$lib has no debug info: build with -g to compare types"
