@@ -86,9 +86,9 @@ static size_t drain(struct ol_magazine *m, const struct objlife_ops *ops)
 	return n;
 }
 
-/* Some trim happened since this thread last looked: if it was of this
- * type, the blocks go back. */
-static void catch_up(struct ol_magazine *m, const struct objlife_ops *ops)
+/* Some trim happened since this thread last looked (or this is a new
+ * magazine): if it was of this type, the blocks go back. Returns how many. */
+static size_t catch_up(struct ol_magazine *m, const struct objlife_ops *ops)
 {
 	uint32_t gen;
 
@@ -96,20 +96,23 @@ static void catch_up(struct ol_magazine *m, const struct objlife_ops *ops)
 	 * moved before the word is seen moved too. */
 	m->seen = ol_load32(&ol_cache_trims, OL_ACQUIRE);
 	gen = ol_load32(&trim_gen[bucket_of(ops)], OL_RELAXED);
-	if (gen != m->gen) {
-		m->gen = gen;
-		drain(m, ops);
-	}
+	if (gen == m->gen)
+		return 0;
+	m->gen = gen;
+	return drain(m, ops);
 }
 
-static void trim_all_types(void)
+/* Tells every thread to give back its cached blocks of @ops, or of every
+ * type for NULL, at its next cached allocation or free. */
+static void trim_later(const struct objlife_ops *ops)
 {
 	unsigned i;
 
 	/* The generations before the word that sends threads to look at
 	 * them (release: see catch_up()). */
 	for (i = 0; i < TRIM_BUCKETS; i++)
-		ol_add32(&trim_gen[i], 1, OL_RELAXED);
+		if (!ops || i == bucket_of(ops))
+			ol_add32(&trim_gen[i], 1, OL_RELAXED);
 	ol_add32(&ol_cache_trims, 1, OL_RELEASE);
 }
 
@@ -122,7 +125,7 @@ static void close_slot(struct ol_lc_slot *slot, void *data)
 static void cache_at_exit(void)
 {
 	ol_store32(&closed, 1, OL_RELAXED);
-	trim_all_types();
+	trim_later(NULL);
 	ol_livecount_each_slot(close_slot, NULL);
 }
 
@@ -166,10 +169,9 @@ static void magazine_new(struct ol_magazine *m, const struct objlife_ops *ops, s
 		return;
 	}
 	m->flags = 0;
-	m->seen = ol_load32(&ol_cache_trims, OL_ACQUIRE);
-	m->gen = ol_load32(&trim_gen[bucket_of(ops)], OL_RELAXED);
 	m->n = 0;
 	m->cap = cap;
+	catch_up(m, ops);   /* empty: only takes the current generation */
 }
 
 void *ol_cache_take_slow(struct ol_magazine *m, const struct objlife_ops *ops, size_t size,
@@ -222,16 +224,13 @@ void ol_cache_close(struct ol_magazine *m, const struct objlife_ops *ops)
 	m->block = OL_MAGAZINE_OFF;
 }
 
+/* This thread's magazine, after trim_later(): it catches up now. */
 static void trim_slot(struct ol_lc_slot *slot, void *data)
 {
-	struct ol_magazine *m = &slot->magazine;
 	size_t *freed = data;
 
-	if (m->cap) {
-		m->seen = ol_load32(&ol_cache_trims, OL_RELAXED);
-		m->gen = ol_load32(&trim_gen[bucket_of(slot->ops)], OL_RELAXED);
-		*freed += drain(m, slot->ops);
-	}
+	if (slot->magazine.cap)
+		*freed += catch_up(&slot->magazine, slot->ops);
 }
 
 size_t objlife_cache_trim(const struct objlife_ops *ops)
@@ -239,13 +238,11 @@ size_t objlife_cache_trim(const struct objlife_ops *ops)
 	size_t freed = 0;
 
 	/* Others first: they start freeing while this thread does. */
+	trim_later(ops);
 	if (!ops) {
-		trim_all_types();
 		ol_livecount_each_slot(trim_slot, &freed);
 		return freed;
 	}
-	ol_add32(&trim_gen[bucket_of(ops)], 1, OL_RELAXED);
-	ol_add32(&ol_cache_trims, 1, OL_RELEASE);
 	if (ops->cache) {
 		struct ol_lc_slot *slot = ol_livecount_slot(ops);
 
