@@ -33,9 +33,10 @@ export CARGO_TARGET_DIR OBJLIFE_LIB_DIR LD_LIBRARY_PATH
 log=$(mktemp) || exit 99
 trap 'rm -f "$log"' EXIT
 
-# Against a sanitizer build of the library (CI's ASan and TSan runs), the
-# test binaries need the sanitizer's runtime loaded first: CI names it in
-# $OBJLIFE_TEST_PRELOAD and cargo's target runner preloads it. The doc
+# Against a sanitizer build of the library (CI's ASan run; under TSan the
+# bindings' tests are configured out), the test binaries need the
+# sanitizer's runtime loaded first: CI names it in $OBJLIFE_TEST_PRELOAD
+# and cargo's target runner preloads it. The doc
 # tests are left to the plain run there: rustdoc itself, an uninstrumented
 # program, does not survive a preloaded sanitizer runtime.
 set -- test --offline --locked --manifest-path "$abs_srcdir/bindings/rust/Cargo.toml"

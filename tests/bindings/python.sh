@@ -32,9 +32,9 @@ LD_LIBRARY_PATH=$abs_builddir/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export OBJLIFE_LIBRARY OBJLIFE_TEST_HELPER PYTHONPATH PYTHONDONTWRITEBYTECODE LD_LIBRARY_PATH
 
 echo "# $("$python" --version 2>&1) ($(command -v "$python"))"
-# Against a sanitizer build of the library (CI's ASan and TSan runs), the
-# interpreter needs the sanitizer's runtime loaded first; CI names it in
-# $OBJLIFE_TEST_PRELOAD. The interpreter's own allocations at exit are not
+# Against a sanitizer build of the library (CI's ASan run; under TSan the
+# bindings' tests are configured out), the interpreter needs the
+# sanitizer's runtime loaded first; CI names it in $OBJLIFE_TEST_PRELOAD. The interpreter's own allocations at exit are not
 # ours to report: leak detection stays with the C tests.
 if [ -n "${OBJLIFE_TEST_PRELOAD:-}" ]; then
 	LD_PRELOAD=$OBJLIFE_TEST_PRELOAD
