@@ -4,11 +4,18 @@
  * cflags: -std=c99 -pedantic -Wall -Wextra -Werror
  * cflags: -std=c11 -pedantic -Wall -Wextra -Werror
  * cflags: -std=c17 -pedantic -Wall -Wextra -Werror
- * cflags: -std=c2x -Wall -Wextra -Werror
+ * cflags: -std=c2x -pedantic -Wall -Wextra -Werror
+ * cflags: -std=gnu2x -pedantic -Wall -Wextra -Werror
  * cflags: -std=c99 -pedantic -Wall -Wextra -Werror -DOBJLIFE_NO_INLINE
+ * cflags: -std=c2x -pedantic -Wall -Wextra -Werror -DOBJLIFE_NO_INLINE
+ * cflags: -std=c99 -pedantic -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wredundant-decls -Wcast-align -Wconversion -Wsign-conversion
+ * cflags: -std=c11 -pedantic -Wall -Wextra -Werror -Wcast-qual -Wc++-compat -Wdeclaration-after-statement -Wvla
  *
- * objlife.h as a consumer sees it, in every C mode: every declaration,
- * the inline fast path, and typed ref funcs defined but left unused.
+ * objlife.h as a consumer sees it, in every C mode of issue 9's list, and
+ * with the stricter warnings projects turn on (conversions, casts, C++
+ * compatibility): objlife.h must not be the reason their build fails.
+ * Every declaration, the inline fast path and the exported functions, and
+ * typed ref funcs used and unused.
  */
 #include <objlife.h>
 
@@ -20,7 +27,9 @@ struct session {
 OBJLIFE_DEFINE_REF_FUNCS(session, struct session, ref);
 OBJLIFE_DEFINE_REF_FUNCS(unused_session, struct session, ref);
 
-static const struct objlife_ops session_ops = { "session", NULL, NULL, NULL, NULL, 0 };
+/* Designated: a field added to the ops at the end leaves this valid and
+ * quiet (-Wmissing-field-initializers). */
+static const struct objlife_ops session_ops = { .name = "session" };
 
 int use(void);
 

@@ -313,14 +313,14 @@ row_windows() {
 	# shellcheck disable=SC2086 # one line of names
 	echo "DLL exports:" $exports
 	# The headers as a Windows consumer sees them.
-	for f in "-std=c99 -pedantic $src/tests/portable/header-modes.c" \
-		"-std=c11 -pedantic $src/tests/compile/header-c99-pedantic.c" \
+	for f in "-std=c99 -pedantic $src/tests/compile/header-c99-pedantic.c" \
+		"-std=c11 -pedantic -Wconversion -Wsign-conversion -Wcast-qual $src/tests/compile/header-c99-pedantic.c" \
 		"-std=gnu11 $src/tests/compile/cleanup-header-clean.c"; do
 		# shellcheck disable=SC2086 # flags and a file
 		$host-gcc -Wall -Wextra -Werror -I"$src/include" -c -o header.o $f || return 1
 	done
 	$host-g++ -std=c++11 -pedantic -Wall -Wextra -Werror -I"$src/include" -c -o header.o \
-		"$src/tests/portable/header-modes-cxx.cc" || return 1
+		"$src/tests/compile/header-cxx.cc" || return 1
 	make -j"$jobs" tests/portable/core-check.exe examples/minimal.exe || return 1
 	# The headers' paths for a Windows compiler without pthreads and GCC's
 	# builtins (MSVC, clang-cl), taken with mingw-w64 by test-only macros:
@@ -365,8 +365,7 @@ row_modes() {
 	need gcc clang g++ clang++ || return 1
 	builddir modes || return 1
 	top_srcdir=$src COMPILE_TESTS="tests/compile/header-c99-pedantic.c tests/compile/header-cxx.cc
-		tests/compile/cleanup-header-clean.c tests/compile/cleanup-pedantic.c tests/compile/cleanup-cxx.cc
-		tests/portable/header-modes.c tests/portable/header-modes-cxx.cc" \
+		tests/compile/cleanup-header-clean.c tests/compile/cleanup-pedantic.c tests/compile/cleanup-cxx.cc" \
 		sh "$src/tests/compile-check.sh" >modes.tap
 	cat modes.tap
 	tap_ok modes.tap || return 1
