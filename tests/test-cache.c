@@ -29,11 +29,10 @@ struct counted {
 static void *counted_alloc(const struct objlife_ops *ops, size_t size, size_t align)
 {
 	struct counted *c = (struct counted *)(uintptr_t)ops;
-	void *mem;
+	void *mem = tu_zalloc(size, align);
 
-	if (posix_memalign(&mem, align < sizeof(void *) ? sizeof(void *) : align, size))
+	if (!mem)
 		return NULL;
-	memset(mem, 0, size);
 	__atomic_add_fetch(&c->allocs, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->bytes_in, size, __ATOMIC_RELAXED);
 	return mem;

@@ -989,12 +989,8 @@ static unsigned n_recorded;
 
 static void *own_alloc(const struct objlife_ops *ops, size_t size, size_t align)
 {
-	void *p;
-
 	(void)ops;
-	if (posix_memalign(&p, align, size))
-		return NULL;
-	return memset(p, 0, size);
+	return tu_zalloc(size, align);
 }
 
 static void own_free(const struct objlife_ops *ops, void *mem, size_t size)

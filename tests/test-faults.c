@@ -110,12 +110,10 @@ static void *t_ops_alloc(const struct objlife_ops *ops, size_t size, size_t alig
 	void *p;
 
 	(void)ops;
-	if (fault_point())
-		return NULL;
-	if (posix_memalign(&p, align, size))
+	if (fault_point() || !(p = tu_zalloc(size, align)))
 		return NULL;
 	outstanding_mem++;
-	return memset(p, 0, size);
+	return p;
 }
 
 static void t_ops_free(const struct objlife_ops *ops, void *mem, size_t size)

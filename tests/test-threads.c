@@ -126,12 +126,8 @@ static struct {
 
 static void *entry_alloc(const struct objlife_ops *ops, size_t size, size_t align)
 {
-	void *p;
-
 	(void)ops;
-	if (posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size))
-		return NULL;
-	return memset(p, 0, size);
+	return tu_zalloc(size, align);
 }
 
 static void entry_free(const struct objlife_ops *ops, void *mem, size_t size)

@@ -190,6 +190,20 @@ static TU_UNUSED struct tu_obj *tu_new(struct tu_counts *counts)
 	return o;
 }
 
+/* ---- memory for a type's own ops->alloc ------------------------------ */
+
+/* Zeroed memory of @size bytes aligned to @align, as ops->alloc must give
+ * it (posix_memalign wants at least a pointer's alignment); free() frees
+ * it. NULL when there is none. */
+static TU_UNUSED void *tu_zalloc(size_t size, size_t align)
+{
+	void *p;
+
+	if (posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size))
+		return NULL;
+	return memset(p, 0, size);
+}
+
 /* ---- static memory for objects leaked on purpose -------------------- */
 
 /* A saturated object is never freed. Tests that make one on purpose take
