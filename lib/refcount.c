@@ -104,7 +104,7 @@ bool objlife__get_unless_zero_slow(struct objlife *obj)
  * bindings and consumers built with OBJLIFE_NO_INLINE or without GNU C.
  * (The header's macros of the same names are off here.) */
 #ifndef OBJLIFE__INLINE_PATH
-# error "libobjlife is built with GCC or Clang: the exported get/put are objlife.h's inline code"
+# error "libobjlife is built with a GNU C compiler (GCC, Clang): the exported get/put are objlife.h's inline code"
 #endif
 
 struct objlife *objlife_get(struct objlife *obj)

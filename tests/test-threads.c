@@ -4,6 +4,8 @@
  * to release (DESIGN.md rule 2), and the two lookup patterns of rules 3
  * and 4 under concurrency. Threads are synchronised with pthreads only.
  */
+#include "config.h"
+
 #include "testutil.h"
 
 #include <sched.h>
@@ -102,8 +104,7 @@ static void test_release_once_across_threads(void)
 struct entry {
 	struct objlife ref;
 	int key;
-	int releases, frees;       /* under table.lock, and under dead.lock */
-	struct entry *next_dead;
+	unsigned releases;         /* under table.lock */
 };
 
 /* released_twice: entries whose release ran again. A lookup that takes a
@@ -115,14 +116,40 @@ static struct {
 	int created, released, released_by_lookup, lookups_ok, lookups_done, released_twice;
 } table = { PTHREAD_MUTEX_INITIALIZER, { 0 }, 0, 0, 0, 0, 0, 0 };
 
-/* Freed entries wait here until the run is over, so that a library that
- * hands out dying entries fails the counters above instead of crashing
- * on a use after free. */
+/* Freed entries wait here until the run is over, their release count
+ * filled with DEAD_BYTE and, under AddressSanitizer or valgrind,
+ * the whole entry made inaccessible: a library that hands out a dying
+ * entry is then reported as a use after free by the sanitizers, and in a
+ * plain build fails the counters (released_twice; freed twice, written
+ * after free) instead of crashing on reused memory. The header and the
+ * key stay, so that a plain build's revived entry can still be put. */
+#define DEAD_BYTE 0x6b
+#define DEAD_FROM offsetof(struct entry, releases)
+#if defined(__SANITIZE_ADDRESS__)
+# define UNDER_ASAN 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define UNDER_ASAN 1
+# endif
+#endif
+#if defined(UNDER_ASAN)
+# include <sanitizer/asan_interface.h>
+# define dead_lock_away(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+# define dead_bring_back(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#elif defined(HAVE_VALGRIND_VALGRIND_H)
+# include <valgrind/memcheck.h>
+# define dead_lock_away(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+# define dead_bring_back(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#else
+# define dead_lock_away(p, n) ((void)(p), (void)(n))
+# define dead_bring_back(p, n) ((void)(p), (void)(n))
+#endif
+
 static struct {
 	pthread_mutex_t lock;
-	struct entry *list;
-	int freed_twice;
-} dead = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+	void **mem;
+	size_t n, cap;
+} dead = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
 
 static void *entry_alloc(const struct objlife_ops *ops, size_t size, size_t align)
 {
@@ -132,32 +159,58 @@ static void *entry_alloc(const struct objlife_ops *ops, size_t size, size_t alig
 
 static void entry_free(const struct objlife_ops *ops, void *mem, size_t size)
 {
-	struct entry *e = mem;
-
-	(void)ops; (void)size;
+	(void)ops;
+	g_assert_cmpuint(size, ==, sizeof(struct entry));
+	memset((char *)mem + DEAD_FROM, DEAD_BYTE, size - DEAD_FROM);
+	dead_lock_away(mem, size);
 	pthread_mutex_lock(&dead.lock);
-	if (e->frees++ == 0) {
-		e->next_dead = dead.list;
-		dead.list = e;
-	} else {
-		dead.freed_twice++;
+	if (dead.n == dead.cap) {
+		dead.cap = dead.cap ? 2 * dead.cap : 4096;
+		dead.mem = realloc(dead.mem, dead.cap * sizeof(*dead.mem));
+		g_assert_nonnull(dead.mem);
 	}
+	dead.mem[dead.n++] = mem;
 	pthread_mutex_unlock(&dead.lock);
 }
 
-/* Gives the memory back; returns how many entries were freed. */
-static int bury_dead(void)
+static int cmp_address(const void *a, const void *b)
 {
-	int n = 0;
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
 
-	while (dead.list) {
-		struct entry *e = dead.list;
+	return (x > y) - (x < y);
+}
 
-		dead.list = e->next_dead;
-		free(e);
-		n++;
+struct burial {
+	int buried, freed_twice, written_after_free;
+};
+
+/* Gives the memory back once each; counts what went wrong meanwhile. */
+static struct burial bury_dead(void)
+{
+	struct burial r = { 0, 0, 0 };
+	size_t i, j;
+
+	qsort(dead.mem, dead.n, sizeof(*dead.mem), cmp_address);
+	for (i = 0; i < dead.n; i++) {
+		unsigned char *p = dead.mem[i];
+
+		if (i > 0 && dead.mem[i] == dead.mem[i - 1]) {
+			r.freed_twice++;
+			continue;
+		}
+		dead_bring_back(p, sizeof(struct entry));
+		for (j = DEAD_FROM; j < sizeof(struct entry); j++)
+			if (p[j] != DEAD_BYTE) {
+				r.written_after_free++;
+				break;
+			}
+		free(p);
+		r.buried++;
 	}
-	return n;
+	free(dead.mem);
+	dead.mem = NULL;
+	dead.n = dead.cap = 0;
+	return r;
 }
 
 static __thread bool in_lookup_thread;
@@ -300,7 +353,8 @@ static void run_table(bool put_mutex)
 {
 	pthread_barrier_t start;
 	pthread_t threads[N_THREADS];
-	int i, buried;
+	struct burial dead_entries;
+	int i;
 
 	use_put_mutex = put_mutex;
 	churn_done = 0;
@@ -308,7 +362,6 @@ static void run_table(bool put_mutex)
 	table.created = table.released = table.lookups_ok = table.lookups_done = 0;
 	table.released_by_lookup = 0;
 	table.released_twice = 0;
-	dead.freed_twice = 0;
 	tu_events_start();
 	pthread_barrier_init(&start, NULL, N_THREADS);
 	pthread_create(&threads[0], NULL, churn_worker, &start);
@@ -319,11 +372,12 @@ static void run_table(bool put_mutex)
 	pthread_barrier_destroy(&start);
 
 	g_assert_cmpint(table.released_twice, ==, 0);
-	g_assert_cmpint(dead.freed_twice, ==, 0);
 	g_assert_cmpint(table.created, >=, LOOKUPS);
 	g_assert_cmpint(table.released, ==, table.created);
-	buried = bury_dead();
-	g_assert_cmpint(buried, ==, table.created);
+	dead_entries = bury_dead();
+	g_assert_cmpint(dead_entries.freed_twice, ==, 0);
+	g_assert_cmpint(dead_entries.written_after_free, ==, 0);
+	g_assert_cmpint(dead_entries.buried, ==, table.created);
 	g_assert_cmpint(table.lookups_ok, >, 0);
 	g_assert_cmpint(table.lookups_done, >=, (N_THREADS - 1) * LOOKUPS);
 	/* How often an entry died in a lookup thread (its last put was a

@@ -79,7 +79,7 @@ for consumer in "$@"; do
 		else
 			compiler=$CXX cflags=$CXXFLAGS source=consumer.cc package=g++
 		fi
-		need "$consumer" "$compiler" "$package" || continue
+		need "$consumer" "${compiler%% *}" "$package" || continue
 		# Exactly what users run; under a DESTDIR, the .pc file's own
 		# location stands in for the prefix it names.
 		if ! flags=$($PKG_CONFIG ${DESTDIR:+--define-prefix} --cflags --libs objlife 2>"$log"); then
