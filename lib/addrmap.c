@@ -126,6 +126,14 @@ struct ol_anode *ol_amap_remove(struct ol_amap *m, uintptr_t key)
 	return node;
 }
 
+void ol_amap_free(struct ol_amap *m)
+{
+	ol_free(m->b);
+	ol_free(m->old);
+	m->b = m->old = NULL;
+	m->mask = m->old_mask = m->moved = m->n = 0;
+}
+
 void ol_amap_foreach(const struct ol_amap *m, void (*fn)(struct ol_anode *node, void *data),
 		     void *data)
 {

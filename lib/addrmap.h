@@ -3,7 +3,8 @@
  * addrmap.c's interface: an unlocked hash map from an address-sized key to
  * an intrusive node, O(1) per operation (incremental resize). Used by
  * registry.c, once per shard, for objects (keyed by address) and trackers
- * (keyed by handle). Never installed.
+ * (keyed by handle), and by livecount.c, for types (keyed by ops) and each
+ * thread's records of them. Never installed.
  */
 #ifndef OBJLIFE_ADDRMAP_H
 #define OBJLIFE_ADDRMAP_H
@@ -42,6 +43,9 @@ int ol_amap_insert(struct ol_amap *m, struct ol_anode *node);
 struct ol_anode *ol_amap_find(const struct ol_amap *m, uintptr_t key);
 /* Unlinks and returns @key's node, or NULL. */
 struct ol_anode *ol_amap_remove(struct ol_amap *m, uintptr_t key);
+/* Frees the bucket arrays: the map is empty and unused afterwards (its
+ * nodes are the caller's). */
+void ol_amap_free(struct ol_amap *m);
 /* @fn may not change the map. */
 void ol_amap_foreach(const struct ol_amap *m, void (*fn)(struct ol_anode *node, void *data),
 		     void *data);

@@ -76,6 +76,9 @@ static size_t drain(struct ol_magazine *m, const struct objlife_ops *ops)
 {
 	size_t n = 0;
 
+	/* ops->free may make objects of new types, and a sweep of this
+	 * thread's records must not free the one @m is in meanwhile. */
+	ol_livecount_hold();
 	while (m->n) {
 		size_t size = m->size;
 		void *mem = m->block[--m->n];
@@ -83,6 +86,7 @@ static size_t drain(struct ol_magazine *m, const struct objlife_ops *ops)
 		ol_mem_free(ops, mem, size, m->flags);
 		n++;
 	}
+	ol_livecount_unhold();
 	return n;
 }
 

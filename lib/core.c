@@ -47,23 +47,23 @@ static __attribute__((noinline)) void destroy_slow(struct objlife *obj)
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 	size_t size = info >> OL_FLAG_BITS;
 	unsigned diag = ol_options_now();
-	struct ol_lc_slot *slot = NULL;
 
 	if (ol_unlikely(info & OL_BIG))
 		size = ol_big_size_forget(obj);
+	/* A may_leak object was uncounted when it was marked. */
 	if (ol_likely(!(info & OL_MAY_LEAK)))
-		slot = ol_livecount_dec(ops);
+		ol_livecount_dec(ops);
 	/* Diagnostics: one test of a cached word while they are off. */
 	if (ol_unlikely(diag & OL_OPT_OBJECT_HOOKS) && destroy_diag(obj, size, info, diag))
 		return;
 	/* Uncounted and out of the registry: from here it is memory, which
-	 * the cache may keep (never with poison on: see cache.c). */
+	 * the cache may keep (never with poison on: see cache.c). The record
+	 * is looked up now, not kept from the count above: the diagnostics
+	 * may have run the user's ops->free meanwhile. None: the thread has
+	 * no records (out of memory, or exiting). */
 	if (ops->cache) {
-		/* A may_leak object was not uncounted, so nothing looked its
-		 * record up. (Without one otherwise, the thread has none: its
-		 * table is full, or it has no table.) */
-		if (info & OL_MAY_LEAK)
-			slot = ol_livecount_slot(ops);
+		struct ol_lc_slot *slot = ol_livecount_slot(ops);
+
 		/* Sizes beyond the header's never fit a magazine (cache.c). */
 		if (slot) {
 			ol_cache_give_or_free(&slot->magazine, ops, obj, size, info);
@@ -87,7 +87,7 @@ static inline __attribute__((always_inline)) void destroy(struct objlife *obj)
 		      !(ol_options_now() & OL_OPT_OBJECT_HOOKS) && slot && slot->ops == ops)) {
 		size_t size = info >> OL_FLAG_BITS;
 
-		ol_livecount_add_slot(slot, (uintptr_t)-1);
+		ol_livecount_bump(slot, OL_LC_GONE);
 		if (ops->cache)
 			ol_cache_give_or_free(&slot->magazine, ops, obj, size, info);
 		else

@@ -30,19 +30,26 @@
 
 /* ---- without "leaks": per type, from the live counts ---------------- */
 
-struct listing {
-	FILE *out;
-	size_t live;
-};
-
-static void list_type(const struct objlife_ops *ops, size_t live, void *data)
+/* One line per type, written with no lock held: @out may be a stalled
+ * pipe, or a stream whose writes make objlife objects. Returns how many
+ * objects are live. */
+static size_t list_types(FILE *out)
 {
-	struct listing *l = data;
+	struct ol_type_live *types;
+	size_t ntypes, i, live = 0;
+	bool complete = ol_livecount_types(&types, &ntypes);
 
-	l->live += live;
-	if (l->out)
-		fprintf(l->out, "objlife: %s: %zu x %s (OBJLIFE_DEBUG=leaks adds counts and allocation sites)\n",
-			ol_event_word(OBJLIFE_EVENT_LEAK), live, ops->name);
+	for (i = 0; i < ntypes; i++) {
+		live += types[i].live;
+		if (out)
+			fprintf(out, "objlife: %s: %zu x %s (OBJLIFE_DEBUG=leaks adds counts and allocation sites)\n",
+				ol_event_word(OBJLIFE_EVENT_LEAK), types[i].live, types[i].ops->name);
+	}
+	if (!complete && out)
+		fprintf(out, "%s\n", LISTING_INCOMPLETE);
+	ol_free(types);
+	/* Types the copy had no room for still count. */
+	return complete ? live : objlife_live_count(NULL);
 }
 
 /* ---- with "leaks": groups by type and site --------------------------- */
@@ -256,58 +263,33 @@ static void format_group(struct ol_text *t, struct ol_symbolizer *sym, const str
  * the live count beyond what the registry holds. Only looked at once
  * NO_MEMORY was reported for the registry: otherwise an allocation racing
  * with the listing would look untracked. */
-struct type_live {
-	const struct objlife_ops *ops;
-	size_t live;
-};
-
-struct type_list {
-	struct type_live *t;
-	size_t n, cap;
-	bool oom;
-};
-
-/* Under livecount.c's lock: only copies. */
-static void collect_type(const struct objlife_ops *ops, size_t live, void *data)
-{
-	struct type_list *list = data;
-
-	if (!ol_array_grow(OL_MEM_REPORT, (void **)&list->t, &list->cap, list->n + 1, sizeof(*list->t))) {
-		list->oom = true;
-		return;
-	}
-	list->t[list->n].ops = ops;
-	list->t[list->n].live = live;
-	list->n++;
-}
-
 static size_t untracked_groups(const struct ol_leak_set *set, void (*emit)(const char *text,
 			       const struct objlife *obj, void *data), void *data)
 {
-	struct type_list list = { NULL, 0, 0, false };
-	size_t i, j, n = 0;
+	struct ol_type_live *types;
+	size_t ntypes, i, j, n = 0;
+	bool complete = ol_livecount_types(&types, &ntypes);
 
-	ol_livecount_foreach(collect_type, &list);
-	for (i = 0; i < list.n; i++) {
+	for (i = 0; i < ntypes; i++) {
 		size_t tracked = 0;
 		char line[256];
 
 		for (j = 0; j < set->n; j++)
-			tracked += set->leak[j].ops == list.t[i].ops;
-		if (list.t[i].live <= tracked)
+			tracked += set->leak[j].ops == types[i].ops;
+		if (types[i].live <= tracked)
 			continue;
 		snprintf(line, sizeof(line),
 			 "objlife: %s: %zu x %s (not tracked: the registry was out of memory; no counts or site)",
-			 ol_event_word(OBJLIFE_EVENT_LEAK), list.t[i].live - tracked, list.t[i].ops->name);
+			 ol_event_word(OBJLIFE_EVENT_LEAK), types[i].live - tracked, types[i].ops->name);
 		emit(line, NULL, data);
 		n++;
 	}
-	if (list.oom) {
+	if (!complete) {
 		/* Types past the copy that failed: say so rather than drop them. */
 		emit(LISTING_INCOMPLETE, NULL, data);
 		n++;
 	}
-	ol_free(list.t);
+	ol_free(types);
 	return n;
 }
 
@@ -408,18 +390,18 @@ static void emit_to_file(const char *text, const struct objlife *obj, void *data
 
 size_t objlife_leak_check(FILE *out)
 {
-	struct listing l = { out, 0 };
+	size_t live;
 
 	if (!(ol_options() & OL_OPT_LEAKS)) {
-		ol_livecount_foreach(list_type, &l);
+		live = list_types(out);
 	} else {
-		l.live = objlife_live_count(NULL);
+		live = objlife_live_count(NULL);
 		if (out)
 			leak_groups(emit_to_file, out);
 	}
 	if (out)
 		fflush(out);
-	return l.live;
+	return live;
 }
 
 static void emit_report(const char *text, const struct objlife *obj, void *data)

@@ -3,18 +3,41 @@
  * Always-on live counts per type, cheap enough that nobody turns them off.
  *
  * A shared atomic counter per type would add a contended read-modify-write
- * to every allocation and every last put. Instead each thread keeps its
- * own counters, in a small open-addressed table keyed by the ops pointer,
- * and updates them with a plain (relaxed) load and store: no bus lock, no
- * shared cache line. objlife_live_count() sums all threads' counters under
- * lc_lock. An object allocated on one thread and freed on another adds +1
- * to the first and -1 to the second; counters are unsigned and wrap, so
- * the sum is right whatever each part is.
+ * to every allocation and every last put. Instead each thread keeps a
+ * record per type it uses (struct ol_lc_slot, livecount.h) and counts in
+ * it with a plain (relaxed) load and store: no bus lock, no shared cache
+ * line, no lock. The thread finds its record of a type through the record
+ * it used last, else through a hash map of its own that grows with the
+ * number of types: a thread that uses a thousand types pays what a thread
+ * that uses three does.
  *
- * The slow paths (a thread's first object of a type, a full table, a
- * thread that could not get a table, a thread that has exited) fall back
- * to the type's shared atomic counter, which also collects the counts of
- * exited threads.
+ * Reading. Each record counts objects made and objects gone on its thread,
+ * two counters that only grow (and wrap: sums and differences are taken
+ * modulo the word). An object may be made on one thread and go on another,
+ * so no single counter is the type's; objlife_live_count() sums them
+ * under lc_lock, first every "made", then (after a fence) every "gone".
+ * Every "made" read is at most what had been made when the first pass
+ * ended, every "gone" read at least what had gone by then, so the
+ * difference is at most the number of objects alive at that moment; a
+ * difference below zero (objects made and gone between the two passes on
+ * threads read in the other order) is reported as 0. A single net counter
+ * per thread could not tell those cases apart, and its sum could come out
+ * as nearly SIZE_MAX.
+ *
+ * The slow path (a thread's first object of a type) takes lc_lock to find
+ * or make the type's shared record (struct lc_type) and links the new
+ * record into the type's list, through which readers find it. The type's
+ * shared counters collect the counts of records that went away (exited
+ * threads, swept records) and of threads that cannot have records.
+ *
+ * Memory stays bounded when types come and go (a binding that makes types
+ * at run time, a plugin that is unloaded): when a thread's map has doubled
+ * since its last sweep, the thread folds the counts of every record that
+ * was not used since the previous sweep into its type's shared counters
+ * and frees the record; a type with no records left and nothing alive
+ * frees its shared record too. A record that is in use (the last one, one
+ * whose magazine holds blocks, any while ol_livecount_hold() is in force)
+ * stays.
  *
  * The same per-thread record of a type holds the thread's cache of freed
  * blocks of that type (cache.c), so that a cached allocation finds both
@@ -25,39 +48,66 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#define LC_TYPE_BUCKETS 64   /* type hash; a power of two */
-
+/* A type's shared record: how to reach every thread's record of it, and
+ * the counts of those that went away. All under lc_lock. */
 struct lc_type {
-	struct lc_type *next;            /* bucket chain, under lc_lock */
-	const struct objlife_ops *ops;
-	uintptr_t shared;                /* atomic */
-	uintptr_t sum;                   /* scratch for ol_livecount_foreach(), under lc_lock */
+	struct ol_anode node;            /* in lc_types; key: the ops */
+	uintptr_t shared[2];             /* OL_LC_MADE/GONE of records gone and of
+					    threads without records */
+	struct ol_lc_slot *slots;        /* every thread's record of the type */
+	uintptr_t made, gone;            /* ol_livecount_foreach()'s scratch */
 };
 
 static pthread_mutex_t lc_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lc_type *lc_types[LC_TYPE_BUCKETS];
-static struct ol_lc_thread *lc_threads;
+static struct ol_amap lc_types = { .use = OL_MEM_LIVECOUNT };
 static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
 static pthread_key_t lc_key;
 static bool lc_key_ok;
 
-/* The per-thread tables (struct ol_lc_thread) are in livecount.h, with
- * the fast path of the counting. */
+/* The per-thread records (struct ol_lc_slot) are in livecount.h, with the
+ * fast path of the counting. */
 TLS struct ol_lc_thread *ol_lc_self OL_LC_TLS_MODEL;
 TLS struct ol_lc_slot *ol_lc_last OL_LC_TLS_MODEL;
 
+#define slot_of(n) ((struct ol_lc_slot *)((char *)(n) - offsetof(struct ol_lc_slot, node)))
+#define type_of(n) ((struct lc_type *)((char *)(n) - offsetof(struct lc_type, node)))
+
+static struct ol_lc_thread *thread_now(void)
+{
+	struct ol_lc_thread *t = ol_lc_self;
+
+	return (uintptr_t)t > (uintptr_t)OL_LC_NONE ? t : NULL;
+}
+
 static struct ol_lc_slot *slot_find(struct ol_lc_thread *t, const struct objlife_ops *ops)
 {
-	unsigned i = ol_ops_hash(ops, OL_LC_SLOTS - 1);
-	unsigned n;
+	struct ol_anode *node = ol_amap_find(&t->map, (uintptr_t)ops);
 
-	for (n = 0; n < OL_LC_SLOTS; n++, i = (i + 1) & (OL_LC_SLOTS - 1)) {
-		if (t->slots[i].ops == ops)
-			return &t->slots[i];
-		if (!t->slots[i].ops)
-			return NULL;
-	}
-	return NULL;
+	return node ? slot_of(node) : NULL;
+}
+
+/* lc_lock held. A type nothing refers to any more, nothing of which is
+ * alive, goes: its ops may be gone for good. */
+static void type_maybe_free(struct lc_type *type)
+{
+	if (type->slots || type->shared[OL_LC_MADE] != type->shared[OL_LC_GONE])
+		return;
+	ol_amap_remove(&lc_types, type->node.key);
+	ol_free(type);
+}
+
+/* lc_lock held. @s leaves its type: its counts go to the type's shared
+ * counters, then the record is unlinked (the caller frees it). */
+static void slot_fold(struct ol_lc_slot *s)
+{
+	struct lc_type *type = s->type;
+
+	type->shared[OL_LC_MADE] += ol_loadup(&s->n[OL_LC_MADE], OL_RELAXED);
+	type->shared[OL_LC_GONE] += ol_loadup(&s->n[OL_LC_GONE], OL_RELAXED);
+	*s->type_pprev = s->type_next;
+	if (s->type_next)
+		s->type_next->type_pprev = s->type_pprev;
+	type_maybe_free(type);
 }
 
 /* Gives the exiting thread's caches back, then folds its counters into the
@@ -65,26 +115,24 @@ static struct ol_lc_slot *slot_find(struct ol_lc_thread *t, const struct objlife
 static void thread_exit(void *p)
 {
 	struct ol_lc_thread *t = p;
-	unsigned i;
+	struct ol_lc_slot *s, *next;
 
-	/* Objects freed from here on (by ops->free, or by later destructors
-	 * of this thread) count shared and are not cached. */
+	/* Objects made or freed from here on (by ops->free, or by later
+	 * destructors of this thread) count shared and are not cached. */
 	ol_lc_self = OL_LC_NONE;
 	ol_lc_last = NULL;
 	/* With no lock held: ops->free is the user's code. */
-	for (i = 0; i < OL_LC_SLOTS; i++)
-		if (t->slots[i].ops)
-			ol_cache_close(&t->slots[i].magazine, t->slots[i].ops);
+	for (s = t->slots; s; s = s->thread_next)
+		ol_cache_close(&s->magazine, s->ops);
 	pthread_mutex_lock(&lc_lock);
-	for (i = 0; i < OL_LC_SLOTS; i++) {
-		if (t->slots[i].ops)
-			ol_addup(&t->slots[i].type->shared,
-				 ol_loadup(&t->slots[i].count, OL_RELAXED), OL_RELAXED);
-	}
-	*t->pprev = t->next;
-	if (t->next)
-		t->next->pprev = t->pprev;
+	for (s = t->slots; s; s = s->thread_next)
+		slot_fold(s);
 	pthread_mutex_unlock(&lc_lock);
+	for (s = t->slots; s; s = next) {
+		next = s->thread_next;
+		ol_free(s);
+	}
+	ol_amap_free(&t->map);
 	ol_free(t);
 }
 
@@ -102,24 +150,23 @@ static void lc_init(void)
 /* lc_lock held. */
 static struct lc_type *type_find(const struct objlife_ops *ops, bool create)
 {
-	struct lc_type **bucket = &lc_types[ol_ops_hash(ops, LC_TYPE_BUCKETS - 1)];
+	struct ol_anode *node = ol_amap_find(&lc_types, (uintptr_t)ops);
 	struct lc_type *type;
 
-	for (type = *bucket; type; type = type->next)
-		if (type->ops == ops)
-			return type;
-	if (!create)
-		return NULL;
+	if (node || !create)
+		return node ? type_of(node) : NULL;
 	type = ol_calloc(OL_MEM_LIVECOUNT, 1, sizeof(*type));
 	if (!type)
 		return NULL;
-	type->ops = ops;
-	type->next = *bucket;
-	*bucket = type;
+	type->node.key = (uintptr_t)ops;
+	if (ol_amap_insert(&lc_types, &type->node) < 0) {
+		ol_free(type);
+		return NULL;
+	}
 	return type;
 }
 
-/* lc_lock held. This thread's table, made on first use. */
+/* lc_lock held. This thread's records, made on first use. */
 static struct ol_lc_thread *thread_table(void)
 {
 	struct ol_lc_thread *t = ol_lc_self;
@@ -135,34 +182,72 @@ static struct ol_lc_thread *thread_table(void)
 		ol_lc_self = OL_LC_NONE;
 		return NULL;
 	}
-	t->next = lc_threads;
-	if (t->next)
-		t->next->pprev = &t->next;
-	t->pprev = &lc_threads;
-	lc_threads = t;
+	t->map.use = OL_MEM_LIVECOUNT;
+	t->sweep_at = OL_LC_SWEEP_MIN;
 	ol_lc_self = t;
 	return t;
 }
 
-/* lc_lock held. */
-static struct ol_lc_slot *slot_insert(struct ol_lc_thread *t, struct lc_type *type)
+/* lc_lock held. Frees the records of @t that were not used since the last
+ * sweep (their counters did not move) and hold no cached blocks; marks
+ * the others. Then the next sweep comes when the map has doubled again,
+ * so that sweeping costs O(1) per record made. */
+static void sweep(struct ol_lc_thread *t)
 {
-	unsigned i = ol_ops_hash(type->ops, OL_LC_SLOTS - 1);
-	unsigned n;
+	struct ol_lc_slot **link = &t->slots, *s;
 
-	for (n = 0; n < OL_LC_SLOTS; n++, i = (i + 1) & (OL_LC_SLOTS - 1)) {
-		if (!t->slots[i].ops) {
-			t->slots[i].type = type;
-			t->slots[i].ops = type->ops;
-			return &t->slots[i];
+	if (t->hold)
+		return;
+	while ((s = *link) != NULL) {
+		uintptr_t used = ol_loadup(&s->n[OL_LC_MADE], OL_RELAXED) +
+				 ol_loadup(&s->n[OL_LC_GONE], OL_RELAXED);
+
+		if (used != s->mark || s == ol_lc_last || s->magazine.n) {
+			s->mark = used;
+			link = &s->thread_next;
+			continue;
 		}
+		*link = s->thread_next;
+		ol_amap_remove(&t->map, (uintptr_t)s->ops);
+		/* Empty: closing it frees its array, and calls no ops->free. */
+		ol_cache_close(&s->magazine, s->ops);
+		slot_fold(s);
+		ol_free(s);
 	}
-	return NULL;
+	t->sweep_at = t->map.n * 2 > OL_LC_SWEEP_MIN ? t->map.n * 2 : OL_LC_SWEEP_MIN;
 }
 
-/* The thread's first object of @ops (a slot to make), or a thread with no
- * table: under lc_lock. */
-static int add_slow(const struct objlife_ops *ops, uintptr_t delta, struct ol_lc_slot **slot)
+/* lc_lock held. A new record of @type for this thread, or NULL (no
+ * memory: the caller counts shared). */
+static struct ol_lc_slot *slot_insert(struct ol_lc_thread *t, struct lc_type *type)
+{
+	struct ol_lc_slot *s;
+
+	if (t->map.n >= t->sweep_at)
+		sweep(t);
+	s = ol_calloc(OL_MEM_LIVECOUNT, 1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->ops = (const struct objlife_ops *)type->node.key;
+	s->node.key = type->node.key;
+	if (ol_amap_insert(&t->map, &s->node) < 0) {
+		ol_free(s);
+		return NULL;
+	}
+	s->type = type;
+	s->type_next = type->slots;
+	if (s->type_next)
+		s->type_next->type_pprev = &s->type_next;
+	s->type_pprev = &type->slots;
+	type->slots = s;
+	s->thread_next = t->slots;
+	t->slots = s;
+	return s;
+}
+
+/* The thread's first object of @ops (a record to make), or a thread with
+ * no records: under lc_lock. */
+static int add_locked(const struct objlife_ops *ops, unsigned which, struct ol_lc_slot **slot)
 {
 	struct lc_type *type;
 	struct ol_lc_thread *t;
@@ -178,99 +263,164 @@ static int add_slow(const struct objlife_ops *ops, uintptr_t delta, struct ol_lc
 	}
 	t = thread_table();
 	if (t)
-		s = slot_find(t, ops);
-	if (t && !s)
 		s = slot_insert(t, type);
 	if (s) {
-		ol_livecount_add_slot(s, delta);
+		ol_livecount_bump(s, which);
 		ol_lc_last = s;
 	} else {
-		ol_addup(&type->shared, delta, OL_RELAXED);
+		type->shared[which]++;
+		type_maybe_free(type);
 	}
 	pthread_mutex_unlock(&lc_lock);
 	*slot = s;
 	return 0;
 }
 
-/* Another type than the last one, or no table yet: a search of the
- * table, without a lock (only this thread inserts into it), then the slow
- * path under the lock. */
-int ol_livecount_add_slow(const struct objlife_ops *ops, uintptr_t delta,
+/* Another type than the last one: a lookup in this thread's map (only
+ * this thread changes it: no lock), else the slow path. */
+int ol_livecount_add_slow(const struct objlife_ops *ops, unsigned which,
 			  struct ol_lc_slot **slot)
 {
-	struct ol_lc_thread *t = ol_lc_self;
+	struct ol_lc_thread *t = thread_now();
 	struct ol_lc_slot *s;
 
-	if ((uintptr_t)t > (uintptr_t)OL_LC_NONE && (s = slot_find(t, ops)) != NULL) {
+	if (t && (s = slot_find(t, ops)) != NULL) {
 		ol_lc_last = s;
-		ol_livecount_add_slot(s, delta);
+		ol_livecount_bump(s, which);
 		*slot = s;
 		return 0;
 	}
-	return add_slow(ops, delta, slot);
+	return add_locked(ops, which, slot);
 }
 
 struct ol_lc_slot *ol_livecount_slot(const struct objlife_ops *ops)
 {
-	struct ol_lc_thread *t = ol_lc_self;
+	struct ol_lc_thread *t = thread_now();
 
-	if ((uintptr_t)t <= (uintptr_t)OL_LC_NONE)
+	if (!t)
 		return NULL;
 	if (ol_lc_last && ol_lc_last->ops == ops)
 		return ol_lc_last;
 	return slot_find(t, ops);
 }
 
+void ol_livecount_hold(void)
+{
+	struct ol_lc_thread *t = thread_now();
+
+	if (t)
+		t->hold++;
+}
+
+void ol_livecount_unhold(void)
+{
+	/* The thread may have lost its records meanwhile (it is exiting):
+	 * then there is nothing to hold. */
+	struct ol_lc_thread *t = thread_now();
+
+	if (t && t->hold)
+		t->hold--;
+}
+
 void ol_livecount_each_slot(void (*fn)(struct ol_lc_slot *slot, void *data), void *data)
 {
-	struct ol_lc_thread *t = ol_lc_self;
-	unsigned i;
+	struct ol_lc_thread *t = thread_now();
+	struct ol_lc_slot *s;
 
-	if ((uintptr_t)t <= (uintptr_t)OL_LC_NONE)
+	if (!t)
 		return;
-	for (i = 0; i < OL_LC_SLOTS; i++)
-		if (t->slots[i].ops)
-			fn(&t->slots[i], data);
+	/* Records made by @fn's callees go in at the head: not visited. */
+	t->hold++;
+	for (s = t->slots; s; s = s->thread_next)
+		fn(s, data);
+	t->hold--;
 }
 
-/* lc_lock held: every type's live count, in type->sum. */
-static void sum_all(void)
+/* lc_lock held: the two passes over one type's counters. */
+static uintptr_t type_made(struct lc_type *type)
 {
-	struct ol_lc_thread *t;
-	unsigned b, i;
+	uintptr_t n = type->shared[OL_LC_MADE];
+	struct ol_lc_slot *s;
 
-	for (b = 0; b < LC_TYPE_BUCKETS; b++) {
-		struct lc_type *type;
+	for (s = type->slots; s; s = s->type_next)
+		n += ol_loadup(&s->n[OL_LC_MADE], OL_RELAXED);
+	return n;
+}
 
-		for (type = lc_types[b]; type; type = type->next)
-			type->sum = ol_loadup(&type->shared, OL_RELAXED);
+static uintptr_t type_gone(struct lc_type *type)
+{
+	uintptr_t n = type->shared[OL_LC_GONE];
+	struct ol_lc_slot *s;
+
+	for (s = type->slots; s; s = s->type_next)
+		n += ol_loadup(&s->n[OL_LC_GONE], OL_RELAXED);
+	return n;
+}
+
+/* Made minus gone, never below zero (see the top of this file). */
+static size_t live_of(uintptr_t made, uintptr_t gone)
+{
+	return (intptr_t)(made - gone) > 0 ? (size_t)(made - gone) : 0;
+}
+
+/* Every "gone" is read after every "made": the fence keeps the loads of
+ * the second pass from being done before those of the first. */
+#define between_passes() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+static void made_of_type(struct ol_anode *node, void *data)
+{
+	struct lc_type *type = type_of(node);
+
+	(void)data;
+	type->made = type_made(type);
+}
+
+/* lc_lock held: every type's first pass, in type->made. */
+static void made_of_all(void)
+{
+	ol_amap_foreach(&lc_types, made_of_type, NULL);
+	between_passes();
+}
+
+struct lc_copy {
+	struct ol_type_live *t;
+	size_t n, cap;
+	size_t live;
+	bool complete;
+};
+
+/* The second pass over one type: add it up, and copy it if asked. */
+static void gone_of_type(struct ol_anode *node, void *data)
+{
+	struct lc_type *type = type_of(node);
+	struct lc_copy *c = data;
+	size_t live = live_of(type->made, type_gone(type));
+
+	if (!live)
+		return;
+	c->live += live;
+	if (!c->complete)
+		return;
+	if (!ol_array_grow(OL_MEM_REPORT, (void **)&c->t, &c->cap, c->n + 1, sizeof(*c->t))) {
+		c->complete = false;
+		return;
 	}
-	for (t = lc_threads; t; t = t->next)
-		for (i = 0; i < OL_LC_SLOTS; i++)
-			if (t->slots[i].ops)
-				t->slots[i].type->sum += ol_loadup(&t->slots[i].count, OL_RELAXED);
+	c->t[c->n].ops = (const struct objlife_ops *)type->node.key;
+	c->t[c->n].live = live;
+	c->n++;
 }
 
-void ol_livecount_foreach(ol_type_fn fn, void *data)
+bool ol_livecount_types(struct ol_type_live **types, size_t *n)
 {
-	unsigned b;
+	struct lc_copy c = { NULL, 0, 0, 0, true };
 
 	pthread_mutex_lock(&lc_lock);
-	sum_all();
-	for (b = 0; b < LC_TYPE_BUCKETS; b++) {
-		struct lc_type *type;
-
-		for (type = lc_types[b]; type; type = type->next)
-			if (type->sum)
-				fn(type->ops, (size_t)type->sum, data);
-	}
+	made_of_all();
+	ol_amap_foreach(&lc_types, gone_of_type, &c);
 	pthread_mutex_unlock(&lc_lock);
-}
-
-static void add_live(const struct objlife_ops *ops, size_t live, void *data)
-{
-	(void)ops;
-	*(size_t *)data += live;
+	*types = c.t;
+	*n = c.n;
+	return c.complete;
 }
 
 size_t objlife_live_count(const struct objlife_ops *ops)
@@ -278,23 +428,19 @@ size_t objlife_live_count(const struct objlife_ops *ops)
 	struct lc_type *type;
 	size_t live = 0;
 
-	if (!ops) {
-		ol_livecount_foreach(add_live, &live);
-		return live;
-	}
 	pthread_mutex_lock(&lc_lock);
-	type = type_find(ops, false);
-	if (type) {
-		struct ol_lc_thread *t;
-		uintptr_t sum = ol_loadup(&type->shared, OL_RELAXED);
+	if (!ops) {
+		/* complete = false: add up, copy nothing. */
+		struct lc_copy c = { NULL, 0, 0, 0, false };
 
-		for (t = lc_threads; t; t = t->next) {
-			struct ol_lc_slot *s = slot_find(t, ops);
+		made_of_all();
+		ol_amap_foreach(&lc_types, gone_of_type, &c);
+		live = c.live;
+	} else if ((type = type_find(ops, false)) != NULL) {
+		uintptr_t made = type_made(type);
 
-			if (s)
-				sum += ol_loadup(&s->count, OL_RELAXED);
-		}
-		live = (size_t)sum;
+		between_passes();
+		live = live_of(made, type_gone(type));
 	}
 	pthread_mutex_unlock(&lc_lock);
 	return live;

@@ -1,38 +1,57 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The per-thread table of livecount.c, and the fast path of its counting,
- * inline: every allocation and every last put counts one object up or
- * down, and a type with a cache finds its magazine in the same record
- * (cache.h), so that one lookup serves both. Everything else is in
+ * The per-thread records of livecount.c, and the fast path of its
+ * counting, inline: every allocation and every last put counts one object
+ * made or gone, and a type with a cache finds its magazine in the same
+ * record (cache.h), so that one lookup serves both. Everything else is in
  * livecount.c. Included by objlife-private.h.
  */
 #ifndef OBJLIFE_LIVECOUNT_H
 #define OBJLIFE_LIVECOUNT_H
 
+#include "addrmap.h"
 #include "cache.h"
-
-#define OL_LC_SLOTS 64          /* records per thread; a power of two */
 
 struct lc_type;                 /* livecount.c's per-type record */
 
-/* The calling thread's record of one type: the type's live count on this
- * thread and, for a type with a cache, this thread's magazine of freed
- * blocks. Only the owning thread writes it; other threads read the count
- * under livecount.c's lock. */
+/* Which of a record's two counters an operation moves. */
+enum { OL_LC_MADE = 0, OL_LC_GONE = 1 };
+
+/* The calling thread's record of one type: how many objects of the type
+ * this thread made and how many went away on it (two counters that only
+ * grow, so that a reader can bound the live count; see livecount.c) and,
+ * for a type with a cache, this thread's magazine of freed blocks. Only
+ * the owning thread writes it; others read the counters under
+ * livecount.c's lock. Allocated one by one, so that a pointer to one
+ * stays valid while the thread's map of them grows. */
 struct ol_lc_slot {
-	const struct objlife_ops *ops;   /* set once, under livecount.c's lock */
-	struct lc_type *type;
-	uintptr_t count;                 /* atomic */
+	const struct objlife_ops *ops;   /* first: the fast path compares it */
+	uintptr_t n[2];                  /* atomic; indexed by OL_LC_MADE/GONE */
 	struct ol_magazine magazine;     /* cache.c's; all zero until it makes one */
+	/* livecount.c's own */
+	struct ol_anode node;            /* in the thread's map; key: the ops */
+	struct lc_type *type;
+	struct ol_lc_slot *type_next, **type_pprev;  /* the type's records, under the lock */
+	struct ol_lc_slot *thread_next;  /* the thread's records, newest first */
+	uintptr_t mark;                  /* n[MADE] + n[GONE] at the thread's last sweep */
 };
 
+/* One thread's records. Only the owning thread reads or changes the map
+ * and the list: other threads reach the records through their types. */
 struct ol_lc_thread {
-	struct ol_lc_thread *next, **pprev; /* every thread's, under the lock */
-	struct ol_lc_slot slots[OL_LC_SLOTS];
+	struct ol_amap map;              /* ops -> record */
+	struct ol_lc_slot *slots;        /* every record, newest first */
+	size_t sweep_at;                 /* records that start the next sweep */
+	unsigned hold;                   /* > 0: a record may be in use, sweep none */
 };
 
-/* This thread's table. NULL until its first object; OL_LC_NONE once it
- * cannot have one (no memory, or the thread is exiting). */
+/* A thread's records before its first sweep: a thread that uses up to
+ * this many types keeps a record of each for as long as it lives, and
+ * never takes a lock to count or cache them after their first use. */
+#define OL_LC_SWEEP_MIN 512
+
+/* This thread's records. NULL until its first object; OL_LC_NONE once it
+ * cannot have any (no memory, or the thread is exiting). */
 #define OL_LC_NONE ((struct ol_lc_thread *)(uintptr_t)1)
 
 /* initial-exec: every allocation and free reads this, and the model makes
@@ -46,50 +65,48 @@ struct ol_lc_thread {
 # define OL_LC_TLS_MODEL
 #endif
 extern TLS struct ol_lc_thread *ol_lc_self OL_LC_TLS_MODEL;
-/* The record in it used last, or NULL: a daemon mostly allocates and
- * frees one type at a time, and this finds it with one load from the
- * thread pointer. */
+/* The record used last, or NULL: a daemon mostly allocates and frees one
+ * type at a time, and this finds it with one load from the thread pointer. */
 extern TLS struct ol_lc_slot *ol_lc_last OL_LC_TLS_MODEL;
 
-/* Everything but the last record's type: another type, the thread's first
- * object, no table. 0 or -ENOMEM; *@slot as ol_livecount_inc(). */
-int ol_livecount_add_slow(const struct objlife_ops *ops, uintptr_t delta,
+/* Everything but the last record's type: a lookup in the thread's map,
+ * else (the thread's first object of the type, or no records) the slow
+ * path under the lock. 0 or -ENOMEM; *@slot as ol_livecount_inc(). */
+int ol_livecount_add_slow(const struct objlife_ops *ops, unsigned which,
 			  struct ol_lc_slot **slot);
 
-/* Adds @delta to the count of @s, this thread's record. */
-static inline void ol_livecount_add_slot(struct ol_lc_slot *s, uintptr_t delta)
+/* Counts one object made or gone (@which) in @s, this thread's record. */
+static inline void ol_livecount_bump(struct ol_lc_slot *s, unsigned which)
 {
-	/* Only this thread writes the count: a load and a store, atomic only
-	 * so that readers never see a torn value. */
-	ol_storeup(&s->count, ol_loadup(&s->count, OL_RELAXED) + delta, OL_RELAXED);
+	/* Only this thread writes the counter: a load and a store, atomic
+	 * only so that readers never see a torn value. */
+	ol_storeup(&s->n[which], ol_loadup(&s->n[which], OL_RELAXED) + 1, OL_RELAXED);
 }
 
-static inline int ol_livecount_add(const struct objlife_ops *ops, uintptr_t delta,
+static inline int ol_livecount_add(const struct objlife_ops *ops, unsigned which,
 				   struct ol_lc_slot **slot)
 {
 	struct ol_lc_slot *s = ol_lc_last;
-
 	int ret;
 
 	if (ol_likely(s && s->ops == ops)) {
-		ol_livecount_add_slot(s, delta);
+		ol_livecount_bump(s, which);
 		*slot = s;
 		return 0;
 	}
 	/* Through a variable of its own, so that the caller's can stay in a
 	 * register (only this one's address is taken). */
-	ret = ol_livecount_add_slow(ops, delta, &s);
+	ret = ol_livecount_add_slow(ops, which, &s);
 	*slot = s;
 	return ret;
 }
 
-/* One more object of @ops on this thread: 0 or -ENOMEM. *@slot gets this
- * thread's record of @ops, or NULL when the thread has none (no memory,
- * its table is full, or it is exiting: the count went to the type's shared
- * counter instead). */
+/* One more object of @ops: 0 or -ENOMEM. *@slot gets this thread's record
+ * of @ops, or NULL when the thread has none (no memory, or it is exiting:
+ * the count went to the type's shared counters instead). */
 static inline int ol_livecount_inc(const struct objlife_ops *ops, struct ol_lc_slot **slot)
 {
-	return ol_livecount_add(ops, 1, slot);
+	return ol_livecount_add(ops, OL_LC_MADE, slot);
 }
 
 /* One object fewer (after a successful inc: it cannot fail); returns the
@@ -98,13 +115,20 @@ static inline struct ol_lc_slot *ol_livecount_dec(const struct objlife_ops *ops)
 {
 	struct ol_lc_slot *slot;
 
-	(void)ol_livecount_add(ops, (uintptr_t)-1, &slot);
+	(void)ol_livecount_add(ops, OL_LC_GONE, &slot);
 	return slot;
 }
 
 /* This thread's record of @ops, without counting anything; NULL if none. */
 struct ol_lc_slot *ol_livecount_slot(const struct objlife_ops *ops);
-/* Calls @fn for each type the calling thread has a record of. */
+/* Calls @fn for each record the calling thread has. @fn may call the
+ * user's code (ops->free), which may allocate: records made meanwhile are
+ * not visited, and none is swept away until the walk is over. */
 void ol_livecount_each_slot(void (*fn)(struct ol_lc_slot *slot, void *data), void *data);
+/* Between these two, the calling thread's records stay where they are
+ * (no sweep frees one): for code that holds a record across the user's
+ * code. They nest. */
+void ol_livecount_hold(void);
+void ol_livecount_unhold(void);
 
 #endif /* OBJLIFE_LIVECOUNT_H */

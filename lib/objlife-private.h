@@ -100,7 +100,7 @@ void ol_pin_and_report(struct objlife *obj, uint32_t pin, enum objlife_event eve
 /* Who asks for internal memory: lets a fault-injection test fail one
  * user's allocations only. */
 enum ol_mem_use {
-	OL_MEM_LIVECOUNT,   /* livecount.c's per-type and per-thread tables */
+	OL_MEM_LIVECOUNT,   /* livecount.c's type records, thread records and their maps */
 	OL_MEM_BIG_SIZE,    /* memory.c's record of sizes over OL_INFO_SIZE_MAX */
 	OL_MEM_REGISTRY,    /* registry.c's buckets and entries */
 	OL_MEM_STACK,       /* stackdepot.c's interned stacks */
@@ -151,14 +151,20 @@ static inline unsigned ol_ops_hash(const struct objlife_ops *ops, unsigned mask)
 	return (unsigned)h & mask;
 }
 
-/* The per-thread table and the inline fast path of the counting. Each
+/* The per-thread records and the inline fast path of the counting. Each
  * record holds the thread's magazine of the type (cache.h). */
 #include "livecount.h"
 
-/* Calls @fn for every type with live objects, with lc's lock held: @fn
- * must not allocate or free objlife objects. */
-typedef void (*ol_type_fn)(const struct objlife_ops *ops, size_t live, void *data);
-void ol_livecount_foreach(ol_type_fn fn, void *data);
+/* One type's live count, copied out for a listing. */
+struct ol_type_live {
+	const struct objlife_ops *ops;
+	size_t live;
+};
+/* Copies every type with live objects, with its count, into *@types (an
+ * array of *@n, to ol_free()); the counts are taken under livecount.c's
+ * lock, which is not held when this returns, so that the caller may write
+ * them anywhere. false when memory ran out: some types are missing. */
+bool ol_livecount_types(struct ol_type_live **types, size_t *n);
 
 /* ------------------------------------------------------------------ */
 /* cache.c: per-thread caches of freed blocks (ops->cache)            */

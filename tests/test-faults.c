@@ -344,6 +344,10 @@ static int sweep(bool exact)
 	bool created;
 	int err, points, k, survived = 0;
 
+	/* The first run in a process also makes the library's process-wide
+	 * table of types, which every later run finds made: the points are
+	 * counted on the second. */
+	run_once(0, 0, &created, &err);
 	points = run_once(0, 0, &created, &err);
 	g_assert_true(created);
 	g_assert_cmpint(points, >=, 7);
