@@ -145,3 +145,121 @@ void bench_objlife_unhold(void **objs, size_t n)
 		objlife_put(objs[i]);
 	free(objs);
 }
+
+/*
+ * Many types on a thread: allocation and final put of one type, uncached
+ * and cached, in a worker thread that first made and put one object of
+ * each of @types other types (the case's size). The worker lives for the
+ * whole case, so that its records stay as they would in a daemon; run()
+ * hands it a batch and waits. The two-thread candidates have two such
+ * workers, each doing the whole batch at once on the same type: the time
+ * is per operation per thread, as in the contended case.
+ */
+#include <pthread.h>
+#include <semaphore.h>
+
+struct types_worker {
+	pthread_t thread;
+	sem_t go, done;
+	const struct objlife_ops *ops;
+	struct objlife_ops *others;   /* the types it used first */
+	size_t nothers;
+	uint64_t n;                   /* the batch; 0: quit */
+};
+
+struct types_state {
+	struct types_worker w[2];
+	unsigned nworkers;
+};
+
+static void *types_worker_main(void *p)
+{
+	struct types_worker *w = p;
+	size_t i;
+
+	for (i = 0; i < w->nothers; i++) {
+		struct small *s = objlife_alloc(struct small, ref, &w->others[i], NULL);
+
+		if (!s)
+			abort();
+		objlife_put(&s->ref);
+	}
+	sem_post(&w->done);
+	for (;;) {
+		sem_wait(&w->go);
+		if (!w->n)
+			break;
+		small_run(w->ops, w->n);
+		sem_post(&w->done);
+	}
+	objlife_cache_trim(w->ops);
+	return NULL;
+}
+
+static void *types_setup(const struct objlife_ops *ops, size_t types, unsigned nworkers)
+{
+	struct types_state *st = calloc(1, sizeof(*st));
+	unsigned i;
+	size_t j;
+
+	if (!st)
+		return NULL;
+	st->nworkers = nworkers;
+	for (i = 0; i < nworkers; i++) {
+		struct types_worker *w = &st->w[i];
+
+		w->ops = ops;
+		w->nothers = types;
+		w->others = calloc(types ? types : 1, sizeof(*w->others));
+		if (!w->others)
+			abort();
+		for (j = 0; j < types; j++)
+			w->others[j].name = "bench-other";
+		sem_init(&w->go, 0, 0);
+		sem_init(&w->done, 0, 0);
+		if (pthread_create(&w->thread, NULL, types_worker_main, w) != 0)
+			abort();
+	}
+	for (i = 0; i < nworkers; i++)
+		sem_wait(&st->w[i].done);
+	return st;
+}
+
+static BENCH_NOINLINE void types_run(void *state, uint64_t n)
+{
+	struct types_state *st = state;
+	unsigned i;
+
+	for (i = 0; i < st->nworkers; i++) {
+		st->w[i].n = n;
+		sem_post(&st->w[i].go);
+	}
+	for (i = 0; i < st->nworkers; i++)
+		sem_wait(&st->w[i].done);
+}
+
+static void types_teardown(void *state)
+{
+	struct types_state *st = state;
+	unsigned i;
+
+	for (i = 0; i < st->nworkers; i++) {
+		st->w[i].n = 0;
+		sem_post(&st->w[i].go);
+		pthread_join(st->w[i].thread, NULL);
+		sem_destroy(&st->w[i].go);
+		sem_destroy(&st->w[i].done);
+		free(st->w[i].others);
+	}
+	free(st);
+}
+
+static void *types_uncached_setup(size_t types) { return types_setup(&small_ops, types, 1); }
+static void *types_cached_setup(size_t types) { return types_setup(&cached_small_ops, types, 1); }
+static void *types_uncached_2t_setup(size_t types) { return types_setup(&small_ops, types, 2); }
+static void *types_cached_2t_setup(size_t types) { return types_setup(&cached_small_ops, types, 2); }
+
+const struct bench_impl bench_objlife_types_uncached = { types_uncached_setup, types_run, types_teardown };
+const struct bench_impl bench_objlife_types_cached = { types_cached_setup, types_run, types_teardown };
+const struct bench_impl bench_objlife_types_uncached_2t = { types_uncached_2t_setup, types_run, types_teardown };
+const struct bench_impl bench_objlife_types_cached_2t = { types_cached_2t_setup, types_run, types_teardown };

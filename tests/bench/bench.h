@@ -55,6 +55,12 @@ extern const struct bench_impl bench_objlife_refpair;
 extern const struct bench_impl bench_objlife_lifecycle;
 /* The same types with a per-thread cache (ops->cache). */
 extern const struct bench_impl bench_objlife_cached_lifecycle;
+/* lifecycle-64 in a worker thread (two, for the -2t ones, at once) that
+ * first used as many other types as the case's size says. */
+extern const struct bench_impl bench_objlife_types_uncached;
+extern const struct bench_impl bench_objlife_types_cached;
+extern const struct bench_impl bench_objlife_types_uncached_2t;
+extern const struct bench_impl bench_objlife_types_cached_2t;
 /* Allocates @n live objects of the lifecycle case's 64-byte type, for the
  * registry's cost at a given population; frees them. */
 void **bench_objlife_hold(size_t n);

@@ -126,6 +126,14 @@ struct bench_case {
 	CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle), \
 	CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
 
+/* Every types case races the same candidates; the two-thread ones give
+ * the time per operation per thread. */
+#define TYPES_CANDIDATES \
+	CAND("uncached", "objlife_alloc + objlife_put", &bench_objlife_types_uncached), \
+	CAND("cached", "the same, cached type", &bench_objlife_types_cached), \
+	CAND("uncached-2t", "objlife_alloc + objlife_put, two threads", &bench_objlife_types_uncached_2t), \
+	CAND("cached-2t", "the same, cached type, two threads", &bench_objlife_types_cached_2t),
+
 static struct bench_case cases[] = {
 	{ "refpair", "get + put on a live object, one thread", IN_PROCESS, 0, {
 		CAND("raw-atomics", "C11 atomics (floor)", &bench_raw_refpair),
@@ -140,6 +148,19 @@ static struct bench_case cases[] = {
 	} },
 	{ "lifecycle-1k", "allocate + trivial init + final put, 1-KiB object", IN_PROCESS, BENCH_LARGE, {
 		LIFECYCLE_CANDIDATES
+	} },
+	/* The size of a types case is how many other types the thread used. */
+	{ "types-0", "lifecycle-64 in a thread that used no other type", IN_PROCESS, 0, {
+		TYPES_CANDIDATES
+	} },
+	{ "types-64", "lifecycle-64 in a thread that used 64 other types", IN_PROCESS, 64, {
+		TYPES_CANDIDATES
+	} },
+	{ "types-1k", "lifecycle-64 in a thread that used 1,000 other types", IN_PROCESS, 1000, {
+		TYPES_CANDIDATES
+	} },
+	{ "types-100k", "lifecycle-64 in a thread that used 100,000 other types", IN_PROCESS, 100000, {
+		TYPES_CANDIDATES
 	} },
 	{ "contended", "get + put on one object from two threads (per pair, per thread)", CONTENDED, 0, {
 		CAND("raw-atomics", "C11 atomics (floor)", &bench_raw_refpair),
@@ -611,7 +632,7 @@ static void run_case(struct bench_case *c, unsigned rounds, double target)
 }
 
 /* ------------------------------------------------------------------ */
-/* Targets (issue 6), judged on the medians of this run               */
+/* Targets, judged on the medians of this run                        */
 /* ------------------------------------------------------------------ */
 
 struct target {
@@ -639,6 +660,16 @@ static const struct target targets[] = {
 	{ "lifecycle-1k: objlife <= 1.5x calloc+free", "lifecycle-1k", "objlife", "lifecycle-1k", "calloc-free", 1.5, false, NULL, false },
 	{ "lifecycle-1k: objlife below GRcBox", "lifecycle-1k", "objlife", "lifecycle-1k", "grcbox", 1.0, true, NULL, false },
 	{ "lifecycle-1k: objlife <= 0.1x GObject", "lifecycle-1k", "objlife", "lifecycle-1k", "gobject", 0.1, false, NULL, false },
+	/* A thread's cost per allocation does not depend on how many types
+	 * it used before (each case against the same candidate after none). */
+	{ "types-64: uncached <= 1.2x after no other type", "types-64", "uncached", "types-0", "uncached", 1.2, false, NULL, false },
+	{ "types-1k: uncached <= 1.2x after no other type", "types-1k", "uncached", "types-0", "uncached", 1.2, false, NULL, false },
+	{ "types-100k: uncached <= 1.2x after no other type", "types-100k", "uncached", "types-0", "uncached", 1.2, false, NULL, false },
+	{ "types-64: cached <= 1.2x after no other type", "types-64", "cached", "types-0", "cached", 1.2, false, NULL, false },
+	{ "types-1k: cached <= 1.2x after no other type", "types-1k", "cached", "types-0", "cached", 1.2, false, NULL, false },
+	{ "types-100k: cached <= 1.2x after no other type", "types-100k", "cached", "types-0", "cached", 1.2, false, NULL, false },
+	{ "types-100k: two threads, uncached <= 1.2x after no other type", "types-100k", "uncached-2t", "types-0", "uncached-2t", 1.2, false, NULL, false },
+	{ "types-100k: two threads, cached <= 1.2x after no other type", "types-100k", "cached-2t", "types-0", "cached-2t", 1.2, false, NULL, false },
 	{ "contended: objlife <= 1.2x the floor", "contended", "objlife-inline", "contended", "raw-atomics", 1.2, false, NULL, false },
 	{ "diagnostics: leaks <= 2x unset", "diagnostics", "leaks", "diagnostics", "unset", 2.0, false, "leaks", false },
 	{ "diagnostics: leaks at 1e6 live <= 1.2x at 1e3", "diagnostics", "leaks-live-1e6", "diagnostics", "leaks-live-1e3", 1.2, false, "leaks", false },
@@ -787,7 +818,7 @@ static void print_table(const struct machine *m, unsigned rounds, bool quick)
 		if (c->kind == CHILD)
 			print_debug_words();
 	}
-	printf("\ntargets (issue 6):\n");
+	printf("\ntargets:\n");
 	for (i = 0; i < N_TARGETS; i++) {
 		double ratio;
 		enum verdict v = judge(&targets[i], &ratio);
