@@ -15,7 +15,9 @@
 
 #include <malloc.h>
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-# include <sanitizer/allocator_interface.h>
+/* The sanitizers' allocator replaces malloc's, and answers this instead
+ * of mallinfo2() (declared here: GCC installs no header for it). */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 static const struct objlife_ops type_a = { .name = "a" };
