@@ -371,8 +371,12 @@ enum objlife_event {
  *           stack frames, separated by '\n'. Valid only during the call.
  * @data:    as given to objlife_set_report_handler().
  *
- * It may be called from any thread, with no library lock held, and may call
- * back into the library.
+ * It may be called from any thread, several at a time, with no library lock
+ * held. It may call any function of the library, including ones that report
+ * (the report comes back to it, or to the handler installed meanwhile) and
+ * objlife_set_report_handler(). It must not wait for a thread that may be
+ * inside objlife_set_report_handler(), which waits for it in turn (so: no
+ * lock that such a thread holds around that call).
  */
 typedef void (*objlife_report_fn)(enum objlife_event event, const struct objlife *obj,
 				  const char *message, void *data);
@@ -381,7 +385,16 @@ typedef void (*objlife_report_fn)(enum objlife_event event, const struct objlife
  * objlife_set_report_handler() - route reports to @fn.
  * NULL restores the default handler, which writes each report as one line
  * to stderr (or OBJLIFE_DEBUG_FILE) and aborts afterwards when
- * OBJLIFE_DEBUG contains "abort". The handler is process-wide.
+ * OBJLIFE_DEBUG contains "abort"; @data is then ignored. The handler is
+ * process-wide; reports that start after the call go to @fn with @data.
+ *
+ * Returns nothing, and not before every call to an earlier handler that
+ * was running on another thread has returned: from then on the earlier
+ * handler's data is the caller's again, to free. Called from inside a
+ * handler, it does not wait for that thread's own call (which is still
+ * running), nor for the calls of threads that are themselves waiting here
+ * from inside a handler (they would wait for each other). Thread-safe: the
+ * handler lock is held only to swap the handler, not while waiting.
  */
 OBJLIFE_API void objlife_set_report_handler(objlife_report_fn fn, void *data);
 

@@ -16,9 +16,104 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The handler, and the calls to it in flight. A call copies the handler
+ * under handler_lock and runs it without the lock (the handler may call
+ * back into the library), but first links a record of itself into
+ * in_flight, stamped with the handler's generation; it unlinks it when the
+ * handler returns. objlife_set_report_handler() installs the new handler
+ * under a new generation, then waits on handler_done until no call to an
+ * older one is left on another thread, so that its caller may free the old
+ * data when it returns. Two exceptions keep that wait from deadlocking:
+ * the calling thread's own calls (a handler that installs another one
+ * waits for no call of its own thread), and, for a caller that is inside
+ * a handler itself, calls whose thread is waiting here from inside a
+ * handler too (two handlers that each install a handler must not wait for
+ * each other). Calls to the default handler are not recorded: it has no
+ * data to free.
+ */
+struct call {
+	struct call *next;
+	pthread_t thread;
+	uint64_t gen;         /* the generation of the handler it calls */
+	bool waiting;         /* its thread waits in objlife_set_report_handler() */
+};
+
 static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t handler_done = PTHREAD_COND_INITIALIZER;
 static objlife_report_fn handler_fn;
 static void *handler_data;
+static uint64_t handler_gen;
+static struct call *in_flight;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static void handler_lock_prepare(void)
+{
+	pthread_mutex_lock(&handler_lock);
+}
+
+static void handler_lock_parent(void)
+{
+	pthread_mutex_unlock(&handler_lock);
+}
+
+/* Only the forking thread lives on in the child: the calls of the others
+ * will never end, and nobody waits on the condition any more. */
+static void handler_lock_child(void)
+{
+	struct call **p = &in_flight;
+
+	while (*p) {
+		if (pthread_equal((*p)->thread, pthread_self()))
+			p = &(*p)->next;
+		else
+			*p = (*p)->next;
+	}
+	pthread_cond_init(&handler_done, NULL);
+	pthread_mutex_unlock(&handler_lock);
+}
+
+static void handler_init(void)
+{
+	ol_atfork(handler_lock_prepare, handler_lock_parent, handler_lock_child);
+}
+
+static void lock_handler(void)
+{
+	pthread_once(&handler_once, handler_init);
+	pthread_mutex_lock(&handler_lock);
+}
+
+/* handler_lock held: marks the calling thread's calls as waiting, or no
+ * longer waiting. Returns whether it has any. */
+static bool mark_own_calls(bool waiting)
+{
+	struct call *c;
+	bool any = false;
+
+	for (c = in_flight; c; c = c->next)
+		if (pthread_equal(c->thread, pthread_self())) {
+			c->waiting = waiting;
+			any = true;
+		}
+	return any;
+}
+
+/* handler_lock held: whether a call to a handler older than @gen runs on
+ * another thread; for a caller @inside a handler, on another thread that
+ * is not itself waiting in objlife_set_report_handler() from a handler.
+ * (A caller outside any handler has no call that anyone waits for: it
+ * cannot close a cycle, and waits for every older call.) */
+static bool older_call_running(uint64_t gen, bool inside)
+{
+	struct call *c;
+
+	for (c = in_flight; c; c = c->next)
+		if (c->gen < gen && !(inside && c->waiting) &&
+		    !pthread_equal(c->thread, pthread_self()))
+			return true;
+	return false;
+}
 
 static const char *const event_words[] = {
 	[OBJLIFE_EVENT_GET_ON_ZERO] = "GET_ON_ZERO",
@@ -40,10 +135,23 @@ const char *ol_event_word(enum objlife_event event)
 
 void objlife_set_report_handler(objlife_report_fn fn, void *data)
 {
+	uint64_t gen;
+	bool inside;
+
 	ol_options();
-	pthread_mutex_lock(&handler_lock);
+	lock_handler();
 	handler_fn = fn;
 	handler_data = fn ? data : NULL;
+	gen = ++handler_gen;
+	/* Threads waiting here from a handler re-check: this one may be one
+	 * they must no longer wait for. */
+	inside = mark_own_calls(true);
+	if (inside)
+		pthread_cond_broadcast(&handler_done);
+	while (older_call_running(gen, inside))
+		pthread_cond_wait(&handler_done, &handler_lock);
+	if (inside)
+		mark_own_calls(false);
 	pthread_mutex_unlock(&handler_lock);
 }
 
@@ -61,20 +169,36 @@ static void default_handler(const char *text, bool may_abort)
 static void deliver(enum objlife_event event, const struct objlife *obj, const char *text,
 		    bool may_abort)
 {
+	struct call self, **p;
 	objlife_report_fn fn;
 	void *data;
 	int saved = errno;
 
 	/* Copy under the lock, call without it: the handler may call back
 	 * into the library, or set another handler. */
-	pthread_mutex_lock(&handler_lock);
+	lock_handler();
 	fn = handler_fn;
 	data = handler_data;
+	if (fn) {
+		self.thread = pthread_self();
+		self.gen = handler_gen;
+		self.waiting = false;
+		self.next = in_flight;
+		in_flight = &self;
+	}
 	pthread_mutex_unlock(&handler_lock);
-	if (fn)
-		fn(event, obj, text, data);
-	else
+	if (!fn) {
 		default_handler(text, may_abort);
+		errno = saved;
+		return;
+	}
+	fn(event, obj, text, data);
+	lock_handler();
+	for (p = &in_flight; *p != &self; p = &(*p)->next)
+		;
+	*p = self.next;
+	pthread_cond_broadcast(&handler_done);
+	pthread_mutex_unlock(&handler_lock);
 	errno = saved;
 }
 
@@ -92,7 +216,7 @@ void ol_report_abort_if_asked(void)
 {
 	bool custom;
 
-	pthread_mutex_lock(&handler_lock);
+	lock_handler();
 	custom = handler_fn != NULL;
 	pthread_mutex_unlock(&handler_lock);
 	/* "abort" is the default handler's behaviour, as for single reports. */

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Reports: the stable line, the handler receiving the same text as the
- * default handler writes, OBJLIFE_DEBUG (read once; help; unknown words)
- * and OBJLIFE_DEBUG_FILE. Each environment case runs in a subprocess,
- * since the library reads its environment once per process.
+ * default handler writes, replacing a handler while reports run on other
+ * threads (and across fork()), OBJLIFE_DEBUG (read once; help; unknown
+ * words) and OBJLIFE_DEBUG_FILE. Each environment case runs in a
+ * subprocess, since the library reads its environment once per process.
  */
 #include "testutil.h"
 
 #include <fnmatch.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const struct objlife_ops report_ops = {
@@ -186,6 +188,242 @@ static void test_unopenable_debug_file_falls_back(void)
 				  "objlife: UNDERFLOW: *\nobjlife: UNDERFLOW: *\n");
 }
 
+/* ---- replacing the handler while reports run --------------------------- */
+
+/* Objects made to saturate over and over, as many as a loop likes: a
+ * saturated object is never freed, nor touched by the library again once
+ * it has been reported, so its block may serve a later one. */
+#define RING_BLOCKS 64
+static unsigned char ring[RING_BLOCKS][64] __attribute__((aligned(64)));
+static unsigned ring_next;
+
+static void *ring_alloc(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	unsigned i = __atomic_fetch_add(&ring_next, 1, __ATOMIC_RELAXED) % RING_BLOCKS;
+
+	(void)ops;
+	g_assert_cmpuint(size, <=, sizeof(ring[0]));
+	g_assert_cmpuint(align, <=, 64);
+	return memset(ring[i], 0, sizeof(ring[0]));
+}
+
+static void ring_free(const struct objlife_ops *ops, void *mem, size_t size)
+{
+	(void)ops; (void)mem; (void)size;
+	g_assert_not_reached();   /* saturated objects are never freed */
+}
+
+static const struct objlife_ops ring_ops = {
+	.name = "ring", .alloc = ring_alloc, .free = ring_free,
+};
+
+/* One UNDERFLOW report; callable any number of times, from any thread,
+ * while fewer than RING_BLOCKS of them run at once. */
+static void report_one(void)
+{
+	struct objlife *obj = objlife_alloc_size(&ring_ops, 64, 8, NULL);
+
+	g_assert_nonnull(obj);
+	objlife_may_leak(obj);
+	tu_preset_count(obj, 0);
+	objlife_put(obj);
+}
+
+static void *report_one_thread(void *arg)
+{
+	(void)arg;
+	report_one();
+	return NULL;
+}
+
+/* A handler that is still running well after it told the test so. */
+struct slow_data {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool entered;
+	bool returned;        /* written as the handler's last use of its data */
+};
+
+static void slow_handler(enum objlife_event event, const struct objlife *obj, const char *message,
+			 void *data)
+{
+	struct slow_data *d = data;
+
+	(void)event; (void)obj; (void)message;
+	pthread_mutex_lock(&d->lock);
+	d->entered = true;
+	pthread_cond_signal(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	usleep(200 * 1000);   /* the test replaces the handler meanwhile */
+	d->returned = true;
+}
+
+static void test_replacing_waits_for_running_handler(void)
+{
+	struct slow_data *d = calloc(1, sizeof(*d));
+	bool returned;
+	pthread_t t;
+
+	g_assert_nonnull(d);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	objlife_set_report_handler(slow_handler, d);
+	g_assert_cmpint(pthread_create(&t, NULL, report_one_thread, NULL), ==, 0);
+	pthread_mutex_lock(&d->lock);
+	while (!d->entered)
+		pthread_cond_wait(&d->cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+
+	objlife_set_report_handler(NULL, NULL);
+	/* The data is the caller's again, and freed as a program would. The
+	 * report that was running on the other thread must be over: if it
+	 * were not, its last write would land in freed memory (a use after
+	 * free under ASan) and be missing here. */
+	returned = d->returned;
+	pthread_cond_destroy(&d->cond);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	g_assert_cmpint(pthread_join(t, NULL), ==, 0);
+	g_assert_true(returned);
+}
+
+static unsigned first_calls, second_calls;
+
+static void second_handler(enum objlife_event event, const struct objlife *obj, const char *message,
+			   void *data)
+{
+	(void)event; (void)obj; (void)message; (void)data;
+	second_calls++;
+}
+
+/* Installs another handler, then reports: from inside a handler. */
+static void reinstalling_handler(enum objlife_event event, const struct objlife *obj,
+				 const char *message, void *data)
+{
+	(void)event; (void)obj; (void)message; (void)data;
+	first_calls++;
+	objlife_set_report_handler(second_handler, NULL);
+	report_one();
+}
+
+static void test_handler_may_replace_itself_and_report(void)
+{
+	if (g_test_subprocess()) {
+		objlife_set_report_handler(reinstalling_handler, NULL);
+		report_one();
+		g_assert_cmpuint(first_calls, ==, 1);
+		g_assert_cmpuint(second_calls, ==, 1);   /* the report from inside */
+		report_one();
+		g_assert_cmpuint(first_calls, ==, 1);
+		g_assert_cmpuint(second_calls, ==, 2);
+		return;
+	}
+	/* A deadlock fails the case instead of hanging it. */
+	g_test_trap_subprocess(NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
+/* Two threads, each in the handler at once, each installing another one:
+ * neither may wait for the other. */
+static pthread_barrier_t both_inside;
+static unsigned quiet_calls;
+
+static void quiet_handler(enum objlife_event event, const struct objlife *obj, const char *message,
+			  void *data)
+{
+	(void)event; (void)obj; (void)message; (void)data;
+	__atomic_fetch_add(&quiet_calls, 1, __ATOMIC_RELAXED);
+}
+
+static void meeting_handler(enum objlife_event event, const struct objlife *obj, const char *message,
+			    void *data)
+{
+	(void)event; (void)obj; (void)message; (void)data;
+	pthread_barrier_wait(&both_inside);
+	objlife_set_report_handler(quiet_handler, NULL);
+}
+
+static void test_handlers_replacing_on_two_threads_do_not_deadlock(void)
+{
+	if (g_test_subprocess()) {
+		pthread_t t[2];
+		int i;
+
+		pthread_barrier_init(&both_inside, NULL, 2);
+		objlife_set_report_handler(meeting_handler, NULL);
+		for (i = 0; i < 2; i++)
+			g_assert_cmpint(pthread_create(&t[i], NULL, report_one_thread, NULL), ==, 0);
+		for (i = 0; i < 2; i++)
+			g_assert_cmpint(pthread_join(t[i], NULL), ==, 0);
+		report_one();
+		g_assert_cmpuint(quiet_calls, ==, 1);
+		return;
+	}
+	g_test_trap_subprocess(NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
+/* ---- fork() while another thread reports ------------------------------ */
+
+static unsigned counted_reports;
+static bool stop_reporting;
+
+static void counting_handler(enum objlife_event event, const struct objlife *obj, const char *message,
+			     void *data)
+{
+	(void)event; (void)obj; (void)message;
+	__atomic_fetch_add((unsigned *)data, 1, __ATOMIC_RELAXED);
+}
+
+static void *report_until_stopped(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&stop_reporting, __ATOMIC_RELAXED))
+		report_one();
+	return NULL;
+}
+
+#define FORKS 100
+
+static void test_child_of_fork_during_reports_can_report(void)
+{
+	pthread_t t;
+	int i;
+
+	objlife_set_report_handler(counting_handler, &counted_reports);
+	g_assert_cmpint(pthread_create(&t, NULL, report_until_stopped, NULL), ==, 0);
+	while (!__atomic_load_n(&counted_reports, __ATOMIC_RELAXED))
+		usleep(1000);
+	for (i = 0; i < FORKS; i++) {
+		pid_t pid = fork();
+		int status;
+
+		g_assert_cmpint(pid, >=, 0);
+		if (pid == 0) {
+			/* The child: one thread, whatever the others held. A hang
+			 * is a SIGALRM, not a stuck test. */
+			unsigned before = __atomic_load_n(&counted_reports, __ATOMIC_RELAXED);
+
+			alarm(10);
+			report_one();
+			/* Replacing the handler waits for no call of the threads
+			 * that did not come along. */
+			objlife_set_report_handler(counting_handler, &counted_reports);
+			report_one();
+			_exit(__atomic_load_n(&counted_reports, __ATOMIC_RELAXED) == before + 2 ? 0 : 1);
+		}
+		g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			g_error("fork %d: the child %s %d", i, WIFEXITED(status) ? "exited with" : "died of signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	}
+	__atomic_store_n(&stop_reporting, true, __ATOMIC_RELAXED);
+	g_assert_cmpint(pthread_join(t, NULL), ==, 0);
+	objlife_set_report_handler(NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -194,9 +432,18 @@ int main(int argc, char **argv)
 	g_test_add_func("/report/null-restores-default-handler", test_null_restores_default_handler);
 	g_test_add_func("/report/custom-handler-does-not-abort", test_custom_handler_does_not_abort);
 	g_test_add_func("/report/clean-program-prints-nothing", test_clean_program_prints_nothing);
+	g_test_add_func("/report/handler/replacing-waits-for-running-handler",
+			test_replacing_waits_for_running_handler);
+	g_test_add_func("/report/handler/may-replace-itself-and-report",
+			test_handler_may_replace_itself_and_report);
+	g_test_add_func("/report/handler/replacing-on-two-threads-does-not-deadlock",
+			test_handlers_replacing_on_two_threads_do_not_deadlock);
+	g_test_add_func("/report/handler/child-of-fork-during-reports-can-report",
+			test_child_of_fork_during_reports_can_report);
 	g_test_add_func("/report/debug/help-lists-options", test_help_lists_options);
 	g_test_add_func("/report/debug/unknown-word-warns-once", test_unknown_word_warns_once);
 	g_test_add_func("/report/debug-file/receives-reports", test_debug_file_receives_reports);
 	g_test_add_func("/report/debug-file/unopenable-falls-back", test_unopenable_debug_file_falls_back);
+
 	return g_test_run();
 }
