@@ -338,8 +338,11 @@ OBJLIFE_API const struct objlife_ops *objlife_ops_of(const struct objlife *obj);
  *   abort   the default report handler aborts after reporting.
  *   help    print the options to stderr.
  *
- * OBJLIFE_DEBUG_FILE=path appends reports to path instead of stderr (if it
- * cannot be opened, stderr, and one line saying so). With OBJLIFE_DEBUG
+ * OBJLIFE_DEBUG_FILE=path appends reports to path instead of stderr. It is
+ * opened (and created) at the first report the default handler writes, so
+ * a program that reports nothing creates no file; the open never blocks. If
+ * it cannot be opened (a FIFO that no process reads, say), reports go to
+ * stderr, after one line saying so. With OBJLIFE_DEBUG
  * unset, all of this costs one predictable branch in the allocation and
  * teardown paths and nothing in get and put.
  */

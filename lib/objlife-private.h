@@ -245,7 +245,9 @@ static inline unsigned ol_options_now(void)
 {
 	return ol_load32(&ol_options_cached, OL_RELAXED);
 }
-/* Where the default handler writes: OBJLIFE_DEBUG_FILE, or stderr. */
+/* Where the default handler writes: OBJLIFE_DEBUG_FILE, or stderr. The
+ * file is opened by the first call, without blocking; when that fails,
+ * stderr, after one line saying so. */
 FILE *ol_report_stream(void);
 
 /* ------------------------------------------------------------------ */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * OBJLIFE_DEBUG and OBJLIFE_DEBUG_FILE, read once, at the first call into
- * the library that needs them. The diagnostics they switch on cost nothing
- * while they are unset: the allocation path tests the flags ol_options()
- * returns anyway, the teardown path one cached word (ol_options_cached),
- * and the inline get/put in objlife.h nothing at all.
+ * the library that needs them; the file is opened at the first report the
+ * default handler writes, never before. The diagnostics they switch on
+ * cost nothing while they are unset: the allocation path tests the flags
+ * ol_options() returns anyway, the teardown path one cached word
+ * (ol_options_cached), and the inline get/put in objlife.h nothing at all.
  */
 #include "objlife-private.h"
 
@@ -12,11 +13,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+# include <fcntl.h>
+# include <sys/stat.h>
+# include <unistd.h>
+#endif
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
+/* OBJLIFE_DEBUG_FILE as read_options() found it; empty when unset. */
+static char report_path[4096];
+static bool report_path_too_long;
+/* Where the default handler writes: NULL until the first report, which
+ * opens report_path (or settles for stderr). Nothing is opened, or
+ * created, before there is a report to write. Under stream_lock. */
 static FILE *report_stream;
+static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The options: OL_OPT_UNREAD until read_options() is done, then written
- * once (release, after report_stream), inside options_once. Read by
+ * once (release, after report_path), inside options_once. Read by
  * ol_options() (acquire), by paths that run only once an object exists,
  * hence after options_once (see ol_options_now()), and by the allocation
  * path, which calls ol_options() while it still reads OL_OPT_UNREAD. */
@@ -41,13 +54,10 @@ static const struct {
 };
 #define N_OPTIONS (sizeof(option_words) / sizeof(option_words[0]))
 
-/* Append, not inherited by child processes: "e" (O_CLOEXEC) for glibc,
- * musl and the BSDs; Microsoft's C library rejects letters it does not
- * know and spells it "N". */
+/* Append, not inherited by child processes: Microsoft's C library spells
+ * O_CLOEXEC "N" (elsewhere the file is opened with open(2)). */
 #ifdef _WIN32
 # define OL_FOPEN_APPEND_CLOEXEC "aN"
-#else
-# define OL_FOPEN_APPEND_CLOEXEC "ae"
 #endif
 
 static const char *get_env(const char *name)
@@ -113,30 +123,88 @@ static unsigned parse(const char *list)
 	return flags;
 }
 
+static void stream_lock_take(void)
+{
+	pthread_mutex_lock(&stream_lock);
+}
+
+static void stream_lock_drop(void)
+{
+	pthread_mutex_unlock(&stream_lock);
+}
+
 static void read_options(void)
 {
 	const char *debug = get_env("OBJLIFE_DEBUG");
 	const char *file = get_env("OBJLIFE_DEBUG_FILE");
 	unsigned options = debug ? parse(debug) : 0;
 
-	report_stream = stderr;
-	if (file && *file) {
-		FILE *f = fopen(file, OL_FOPEN_APPEND_CLOEXEC);
-
-		if (f) {
-#ifndef _WIN32
-			/* Microsoft's C library has no line buffering (_IOLBF is
-			 * full buffering there, and a size of 0 an invalid
-			 * argument); each report is flushed anyway. */
-			setvbuf(f, NULL, _IOLBF, 0);
-#endif
-			report_stream = f;
-		} else {
-			fprintf(stderr, "objlife: OBJLIFE_DEBUG_FILE: cannot open '%s' (%s); reporting to stderr\n",
-				file, strerror(errno));
-		}
-	}
+	/* Copied: the program may change its environment later. */
+	if (file && *file)
+		report_path_too_long = (size_t)snprintf(report_path, sizeof(report_path), "%s", file) >=
+				       sizeof(report_path);
+	/* A fork while another thread opens the file must not leave the
+	 * child with a lock nobody will release. */
+	ol_atfork(stream_lock_take, stream_lock_drop, stream_lock_drop);
 	ol_store32(&ol_options_cached, options, OL_RELEASE);
+}
+
+/* Why report_path cannot be opened, for the line that says so. */
+static const char *open_error(int err)
+{
+#ifndef _WIN32
+	struct stat st;
+
+	if (err == ENXIO && !stat(report_path, &st) && S_ISFIFO(st.st_mode))
+		return "a FIFO that no process has open for reading";
+#endif
+	return strerror(err);
+}
+
+/* stream_lock held: the stream for the first report. */
+static FILE *open_report_stream(void)
+{
+	FILE *f = NULL;
+	int err = ENAMETOOLONG;
+
+	if (!report_path[0])
+		return stderr;
+	if (!report_path_too_long) {
+#ifdef _WIN32
+		f = fopen(report_path, OL_FOPEN_APPEND_CLOEXEC);
+		err = errno;
+#else
+		/* Never blocks: a FIFO with no reader fails with ENXIO instead
+		 * of holding up the report (and the program) until one comes.
+		 * Once open, writes may wait for a slow reader, as on stderr. */
+		int fd = open(report_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666);
+
+		err = errno;
+		if (fd >= 0) {
+			int fl = fcntl(fd, F_GETFL);
+
+			if (fl != -1)
+				fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+			f = fdopen(fd, "a");
+			if (!f) {
+				err = errno;
+				close(fd);
+			}
+		}
+#endif
+	}
+	if (!f) {
+		fprintf(stderr, "objlife: OBJLIFE_DEBUG_FILE: cannot open '%s' (%s); reporting to stderr\n",
+			report_path, open_error(err));
+		return stderr;
+	}
+#ifndef _WIN32
+	/* Microsoft's C library has no line buffering (_IOLBF is full
+	 * buffering there, and a size of 0 an invalid argument); each report
+	 * is flushed anyway. */
+	setvbuf(f, NULL, _IOLBF, 0);
+#endif
+	return f;
 }
 
 /* Once read, one acquire load instead of a pthread_once() call on each
@@ -153,6 +221,13 @@ unsigned ol_options(void)
 
 FILE *ol_report_stream(void)
 {
+	FILE *out;
+
 	ol_options();
-	return report_stream;
+	pthread_mutex_lock(&stream_lock);
+	if (!report_stream)
+		report_stream = open_report_stream();
+	out = report_stream;
+	pthread_mutex_unlock(&stream_lock);
+	return out;
 }

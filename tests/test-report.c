@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +187,65 @@ static void test_unopenable_debug_file_falls_back(void)
 	/* Said once, then both reports on stderr. */
 	g_test_trap_assert_stderr("objlife: OBJLIFE_DEBUG_FILE: cannot open '/nonexistent-dir/objlife.log' (*); reporting to stderr\n"
 				  "objlife: UNDERFLOW: *\nobjlife: UNDERFLOW: *\n");
+}
+
+static void test_debug_file_fifo_without_reader_falls_back(void)
+{
+	char dir[] = "/tmp/objlife-fifo-XXXXXX", path[64];
+
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+
+		/* An open that waits for a reader is a SIGALRM, not a hang. */
+		alarm(10);
+		tu_put(tu_new(&c));   /* the first allocation returns */
+		underflow_once();
+		return;
+	}
+	g_assert_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+	setenv("OBJLIFE_DEBUG_FILE", path, 1);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG_FILE");
+	unlink(path);
+	rmdir(dir);
+	g_test_trap_assert_passed();
+	/* The report on stderr, after one line that says why. */
+	g_test_trap_assert_stderr("objlife: OBJLIFE_DEBUG_FILE: cannot open '/tmp/objlife-fifo-*/fifo' "
+				  "(a FIFO that no process has open for reading); reporting to stderr\n"
+				  "objlife: UNDERFLOW: type=session obj=0x* count=0: *\n");
+}
+
+static void test_debug_file_is_not_created_without_reports(void)
+{
+	char dir[] = "/tmp/objlife-report-XXXXXX", path[64];
+	bool created;
+
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *o = tu_new(&c);
+		struct objlife_tracker *t;
+
+		objlife_get_tracked(&o->ref, &t);
+		objlife_put_tracked(&o->ref, &t);
+		tu_put(o);
+		objlife_leak_check(NULL);
+		return;   /* nothing leaks: no report at exit either */
+	}
+	g_assert_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/reports.log", dir);
+	setenv("OBJLIFE_DEBUG_FILE", path, 1);
+	setenv("OBJLIFE_DEBUG", "leaks,refs,poison", 1);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG");
+	unsetenv("OBJLIFE_DEBUG_FILE");
+	created = access(path, F_OK) == 0;
+	unlink(path);
+	rmdir(dir);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+	g_assert_false(created);
 }
 
 /* ---- replacing the handler while reports run --------------------------- */
@@ -444,6 +504,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/report/debug/unknown-word-warns-once", test_unknown_word_warns_once);
 	g_test_add_func("/report/debug-file/receives-reports", test_debug_file_receives_reports);
 	g_test_add_func("/report/debug-file/unopenable-falls-back", test_unopenable_debug_file_falls_back);
-
+	g_test_add_func("/report/debug-file/fifo-without-reader-falls-back",
+			test_debug_file_fifo_without_reader_falls_back);
+	g_test_add_func("/report/debug-file/not-created-without-reports",
+			test_debug_file_is_not_created_without_reports);
 	return g_test_run();
 }
