@@ -316,7 +316,13 @@ OBJLIFE_API const struct objlife_ops *objlife_ops_of(const struct objlife *obj);
  *
  *   leaks   a registry of live objects, each with its allocation stack. At
  *           exit the objects still alive are reported as LEAK, one report
- *           per type and allocation site, e.g.
+ *           per type and allocation site. The report runs from the
+ *           library's own destructor, after the program's teardown: its
+ *           atexit handlers, C++ static destructors and destructor
+ *           functions, and those of the libraries that depend on
+ *           libobjlife, so objects they put are not reported (in a static
+ *           link, after destructors of default priority; see objlife(7)),
+ *           e.g.
  *             objlife: LEAK: 3 x session (counts 1,1,2) allocated at:
  *                 #0 session_new (src/session.c:42)
  *                 #1 accept_client (src/server.c:118)

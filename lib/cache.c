@@ -137,7 +137,11 @@ static void cache_init(void)
 {
 	/* Registered at the first magazine, so it runs after the atexit
 	 * handlers the program registers later, which may still free
-	 * objects; those registered earlier free theirs uncached. */
+	 * objects; those registered earlier free theirs uncached, which is
+	 * only slower. Unlike the leak report (registry.c), it must not wait
+	 * for the library's destructor: the blocks go back through
+	 * ops->free, the program's code, which by then may have torn down
+	 * what it uses (a C++ allocator object, say). */
 	atexit(cache_at_exit);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Leak reports: objlife_leak_check() on demand, and the report at exit
- * when OBJLIFE_DEBUG contains "leaks".
+ * when OBJLIFE_DEBUG contains "leaks" (called by registry.c's destructor).
  *
  * Without "leaks" there is no registry, only the always-on live counts:
  * one line per type. With it, live objects are grouped by type and

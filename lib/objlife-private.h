@@ -350,7 +350,9 @@ struct ol_leak_set {
 void ol_registry_snapshot(struct ol_leak_set *set);
 void ol_leak_set_free(struct ol_leak_set *set);
 
-/* leakcheck.c: the report at exit, registered by registry.c's first use. */
+/* leakcheck.c: the report at exit, called by registry.c's destructor
+ * (after the program's atexit handlers, C++ static destructors and ELF
+ * destructors) when "leaks" is on. */
 void ol_leak_report_at_exit(void);
 
 /* ------------------------------------------------------------------ */

@@ -80,10 +80,36 @@ static void registry_init(void)
 	/* Shards are locked in index order, and never two otherwise, so the
 	 * fork handler cannot deadlock with a thread holding one. */
 	ol_atfork(lock_all, unlock_all, unlock_all);
-	/* Registered at the first allocation with "leaks": it runs after the
-	 * atexit handlers the program registers later, which may still free
-	 * objects. */
-	atexit(ol_leak_report_at_exit);
+}
+
+/*
+ * The report at exit runs from the library's own destructor, so that it
+ * comes after the program's exit-time teardown, which may still put
+ * objects: exit() runs the atexit handlers and C++ static destructors
+ * first, then the ELF destructors of the executable and of the libraries,
+ * dependents before their dependencies, hence this one after those of
+ * every object that links with libobjlife. (An atexit handler registered
+ * at the first allocation ran before the handlers and destructors set up
+ * earlier: objects they put were reported as leaks.)
+ *
+ * It lives here, not in leakcheck.c, because a static link takes an
+ * archive member only when something refers to it: core.c's allocation
+ * path refers to this file, so the destructor comes along. There it is
+ * one of the program's own destructors; the lowest priority makes it run
+ * after those of default priority.
+ */
+#if defined(__ELF__)
+# define OL_LAST_DESTRUCTOR __attribute__((destructor(101)))
+#else
+# define OL_LAST_DESTRUCTOR __attribute__((destructor))
+#endif
+
+static OL_LAST_DESTRUCTOR void registry_at_exit(void)
+{
+	/* Only where "leaks" was read: a process that never needed the
+	 * options does not read them now. */
+	if (ol_load32(&ol_options_cached, OL_ACQUIRE) & OL_OPT_LEAKS)
+		ol_leak_report_at_exit();
 }
 
 unsigned ol_registry_shard_of(uintptr_t key)

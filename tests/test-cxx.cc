@@ -4,7 +4,8 @@
  * one reference (copy = get, move = steal, destructor = put) and
  * objlife_cxx::make<T> throws std::system_error with init's errno, after
  * which nothing is left and release never ran. Every case counts inits,
- * releases and references, and ends with no widget alive.
+ * releases and references, and ends with no widget alive. A global ref
+ * is put at exit before the leak report looks.
  */
 #include <objlife/objlife.hpp>
 
@@ -491,6 +492,25 @@ void test_four_threads_copy_one_ref()
 	assert_none_alive();
 }
 
+// A global that holds an object, as a program's singletons do: its
+// destructor puts it at exit, before the report of what is left alive.
+counts global_counts;
+wref held_by_global;
+
+void test_global_ref_is_put_before_the_exit_report()
+{
+	if (g_test_subprocess()) {
+		held_by_global = new_widget(global_counts);
+		return;
+	}
+	// "abort": a LEAK reported at exit would kill the child.
+	setenv("OBJLIFE_DEBUG", "leaks,abort", 1);
+	g_test_trap_subprocess(nullptr, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -522,6 +542,8 @@ int main(int argc, char **argv)
 			test_map_holds_one_reference_per_value);
 	g_test_add_func("/cxx/containers/unordered-set-finds-equal-refs", test_unordered_set_finds_equal_refs);
 	g_test_add_func("/cxx/threads/four-threads-copy-one-ref", test_four_threads_copy_one_ref);
+	g_test_add_func("/cxx/exit/global-ref-is-put-before-the-exit-report",
+			test_global_ref_is_put_before_the_exit_report);
 
 	return g_test_run();
 }

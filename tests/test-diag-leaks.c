@@ -3,7 +3,9 @@
  * OBJLIFE_DEBUG=leaks: the report at exit names the type, the counts and
  * the allocating function; objlife_leak_check() groups by type and site;
  * may_leak objects stay out; the registry stays right under 8 threads;
- * "abort" and an unset OBJLIFE_DEBUG behave as documented.
+ * "abort" and an unset OBJLIFE_DEBUG behave as documented; the report at
+ * exit sees the objects the program's destructors and early atexit
+ * handlers put as gone.
  *
  * Programs with a named leak are tests/diag/lifecycle, run as a
  * subprocess; in-process cases run under g_test_trap_subprocess() with
@@ -258,6 +260,59 @@ static void test_exit_report_goes_through_the_handler(void)
 				  "event=5 obj=b first-line=objlife: LEAK: 1 x site (count 1) allocated at:\n");
 }
 
+/* ---- the report at exit comes after the program's teardown ------------- */
+
+/* Put by this program's own destructor, when one is set. */
+static struct objlife *put_by_destructor;
+
+__attribute__((destructor)) static void program_destructor(void)
+{
+	if (put_by_destructor)
+		objlife_put(put_by_destructor);
+}
+
+static void test_object_put_by_a_destructor_is_not_reported(void)
+{
+	if (g_test_subprocess()) {
+		put_by_destructor = alloc_at_site_a();
+		return;
+	}
+	/* "abort": a LEAK reported at exit would kill the child. */
+	tu_trap_with_debug("leaks,abort");
+}
+
+static struct objlife *put_by_atexit;
+
+static void put_at_exit(void)
+{
+	objlife_put(put_by_atexit);
+}
+
+static void test_object_put_by_an_early_atexit_handler_is_not_reported(void)
+{
+	if (g_test_subprocess()) {
+		g_assert_cmpint(atexit(put_at_exit), ==, 0);   /* before the first allocation */
+		put_by_atexit = alloc_at_site_a();
+		return;
+	}
+	tu_trap_with_debug("leaks,abort");
+}
+
+static void test_object_left_after_teardown_is_reported(void)
+{
+	if (g_test_subprocess()) {
+		put_by_destructor = alloc_at_site_a();
+		alloc_at_site_b();   /* leaked: nobody puts it */
+		return;
+	}
+	setenv("OBJLIFE_DEBUG", "leaks", 1);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG");
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("objlife: LEAK: 1 x site (count 1) allocated at:\n    #0 alloc_at_site_b*");
+	g_test_trap_assert_stderr_unmatched("*alloc_at_site_a*");
+}
+
 /* ---- the registry under 8 threads --------------------------------------- */
 
 #define N_THREADS 8
@@ -376,5 +431,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/diag/leaks/may-leak-is-left-out", test_may_leak_is_left_out);
 	g_test_add_func("/diag/leaks/exit-report-goes-through-the-handler", test_exit_report_goes_through_the_handler);
 	g_test_add_func("/diag/leaks/registry-under-8-threads", test_registry_under_8_threads);
+	g_test_add_func("/diag/leaks/exit/object-put-by-a-destructor-is-not-reported",
+			test_object_put_by_a_destructor_is_not_reported);
+	g_test_add_func("/diag/leaks/exit/object-put-by-an-early-atexit-handler-is-not-reported",
+			test_object_put_by_an_early_atexit_handler_is_not_reported);
+	g_test_add_func("/diag/leaks/exit/object-left-after-teardown-is-reported",
+			test_object_left_after_teardown_is_reported);
 	return g_test_run();
 }
