@@ -8,22 +8,43 @@
 #                           it prints what to install), generate configure,
 #                           configure, build, and run examples/minimal
 #   ./autogen.sh --no-deps  the same without looking for packages
+#   ./autogen.sh --minimal  install only what building and installing the
+#                           library needs (no GLib, no second compiler, no
+#                           bindings' toolchains, no libdw) and configure
+#                           with --disable-tests; `make check-glib-free`
+#                           then runs the tests that need nothing more
 #
-# Extra arguments after the options go to ./configure. Then `make check`
-# runs every test.
+# Extra arguments after the option go to ./configure. Then `make check`
+# runs every test (after the full set of packages only).
+#
+# On a fresh Debian 12 (minbase), with --no-install-recommends, the full
+# set is 154 packages, 231 MB to download and 1051 MB installed; the
+# minimal one is 61 packages, 64.5 MB and 282 MB (apt-get install -s).
 set -eu
 cd "$(dirname "$0")"
 
 deps=yes
+minimal=no
 case ${1-} in
 --no-deps) deps=no; shift ;;
+--minimal) minimal=yes; shift ;;
 esac
 
-# Debian 12 package names: the build tools, the test framework (GLib), the
-# compilers the compile checks use, what the bindings' tests run on, the man
-# pages' tools, the consumers' build systems and the ABI checker.
-packages="autoconf automake libtool pkg-config autoconf-archive make gcc g++ clang libglib2.0-dev
-python3 cargo rustc scdoc man-db cmake meson ninja-build abigail-tools libdw-dev"
+# Debian 12 package names. What building and installing the library from
+# git needs: the build tools, the C compiler and scdoc for the man pages.
+packages_minimal="autoconf automake libtool pkg-config autoconf-archive make gcc scdoc"
+# Everything else make check uses: the test framework (GLib), the compilers
+# the compile checks use, what the bindings' tests run on, the man pages'
+# renderer, the consumers' build systems and the ABI checker; libdw for
+# symbolised leak reports, and libbz2-dev because libdw's pkg-config file
+# names -lbz2 for static links (so objlife's does) while Debian's libdw-dev
+# does not pull it in.
+packages="$packages_minimal g++ clang libglib2.0-dev python3 cargo rustc man-db cmake meson
+ninja-build abigail-tools libdw-dev libbz2-dev"
+if [ "$minimal" = yes ]; then
+	packages=$packages_minimal
+	set -- --disable-tests "$@"
+fi
 
 missing_packages() {
 	command -v dpkg-query >/dev/null 2>&1 || { echo "$packages"; return; }
