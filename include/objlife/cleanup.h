@@ -49,6 +49,40 @@
  *     GCC accepts it and then runs the cleanup on an uninitialised value.
  *     Convert the whole function, or none of it.
  *
+ *     A `case` or `default` label is a jump target too: the switch jumps to
+ *     it. A guard or cleanup variable defined under one label, without
+ *     braces, is in scope down to the end of the switch, so the jump to any
+ *     later label enters its scope past its initialisation, and leaving
+ *     the switch then unlocks or frees whatever the stack held. Clang
+ *     refuses it; GCC says nothing at -Wall -Wextra (only
+ *     -Wjump-misses-init warns). Give such a case body its own braces:
+ *
+ *       Wrong: `case 2` jumps into the guard's scope; for op == 2 the
+ *       guard's cleanup unlocks an uninitialised pointer:
+ *
+ *         switch (op) {
+ *         case 1:
+ *                 objlife_guard(mutex)(&stats_lock);
+ *                 hits++;
+ *                 break;
+ *         case 2:
+ *                 misses++;
+ *                 break;
+ *         }
+ *
+ *       Right: the braces end the guard's scope before the next label:
+ *
+ *         switch (op) {
+ *         case 1: {
+ *                 objlife_guard(mutex)(&stats_lock);
+ *                 hits++;
+ *                 break;
+ *         }                                  // unlocked here
+ *         case 2:
+ *                 misses++;
+ *                 break;
+ *         }
+ *
  *  4. objlife_scoped_guard() and objlife_scoped_cond_guard() are a loop
  *     that runs once: `break` and `continue` in their body leave the
  *     guard's scope (the lock is released) and go on after it; they never
