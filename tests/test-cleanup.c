@@ -878,6 +878,62 @@ static void test_cond_guard_ret_and_cond(void)
 	g_assert_cmpint(l.unlocks, ==, 4);
 }
 
+/* objlife_scoped_cond_guard()'s fail statement runs inside the guard's own
+ * hidden loop, as in the kernel's scoped_cond_guard(): `break` or
+ * `continue` as fail leaves only that loop, so an enclosing loop goes on
+ * with the rest of its iteration and with the next one, exactly as after
+ * an expression statement. Only `return` (or a flag tested afterwards)
+ * gets out of the enclosing loop. */
+static int count_until_busy(struct fake_lock *l, int *iterations, int *bodies)
+{
+	for (int i = 0; i < 3; i++) {
+		objlife_scoped_cond_guard(fake_rc, return -EBUSY, l)
+			(*bodies)++;
+		(*iterations)++;
+	}
+	return 0;
+}
+
+static void test_cond_guard_break_fail_stays_in_loop(void)
+{
+	struct fake_lock l = { -EAGAIN, 0, 0 };   /* every try fails */
+	int iterations = 0, bodies = 0, fails = 0, i;
+
+	for (i = 0; i < 3; i++) {
+		objlife_scoped_cond_guard(fake_rc, break, &l)
+			bodies++;
+		iterations++;                     /* reached although fail said break */
+	}
+	g_assert_cmpint(i, ==, 3);
+	g_assert_cmpint(iterations, ==, 3);
+
+	for (i = 0; i < 3; i++) {
+		objlife_scoped_cond_guard(fake_rc, continue, &l)
+			bodies++;
+		iterations++;                     /* reached although fail said continue */
+	}
+	g_assert_cmpint(i, ==, 3);
+	g_assert_cmpint(iterations, ==, 6);
+
+	/* The same as an expression statement for fail. */
+	for (i = 0; i < 3; i++) {
+		objlife_scoped_cond_guard(fake_rc, fails++, &l)
+			bodies++;
+		iterations++;
+	}
+	g_assert_cmpint(fails, ==, 3);
+	g_assert_cmpint(iterations, ==, 9);
+
+	/* return is what leaves the enclosing loop. */
+	iterations = 0;
+	g_assert_cmpint(count_until_busy(&l, &iterations, &bodies), ==, -EBUSY);
+	g_assert_cmpint(iterations, ==, 0);
+
+	g_assert_cmpint(bodies, ==, 0);
+	g_assert_cmpint(l.locks, ==, 0);
+	g_assert_cmpint(l.unlocks, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -912,5 +968,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cleanup/cond-guard/mutex-try-fails-when-held-elsewhere",
 			test_cond_guard_fails_when_held_elsewhere);
 	g_test_add_func("/cleanup/cond-guard/ret-and-cond-decide", test_cond_guard_ret_and_cond);
+	g_test_add_func("/cleanup/cond-guard/break-as-fail-does-not-leave-enclosing-loop",
+			test_cond_guard_break_fail_stays_in_loop);
 	return g_test_run();
 }

@@ -86,9 +86,34 @@
  *  4. objlife_scoped_guard() and objlife_scoped_cond_guard() are a loop
  *     that runs once: `break` and `continue` in their body leave the
  *     guard's scope (the lock is released) and go on after it; they never
- *     reach an enclosing loop. To leave that loop, set a flag and test it
- *     after the guarded block, or hold the lock with objlife_guard() in a
- *     plain block instead.
+ *     reach an enclosing loop. The same holds for objlife_scoped_cond_guard()'s
+ *     fail statement, which runs inside that loop: `break` or `continue` as
+ *     fail does nothing more than an empty statement. Use `return` or an
+ *     expression (`ret = -EBUSY`) as fail. To leave an enclosing loop, set
+ *     a flag and test it after the guarded block, or hold the lock with
+ *     objlife_guard() in a plain block instead.
+ *
+ *       Wrong: meant to stop at the first busy item, but `break` only
+ *       leaves the guard's loop: the busy item is counted as done and the
+ *       loop goes on to the next one:
+ *
+ *         for (i = 0; i < n; i++) {
+ *                 objlife_scoped_cond_guard(mutex_try, break, &q[i].lock)
+ *                         q[i].hits++;
+ *                 done++;
+ *         }
+ *
+ *       Right: the fail statement sets a flag that the loop tests:
+ *
+ *         for (i = 0; i < n; i++) {
+ *                 bool busy = false;
+ *
+ *                 objlife_scoped_cond_guard(mutex_try, busy = true, &q[i].lock)
+ *                         q[i].hits++;
+ *                 if (busy)
+ *                         break;
+ *                 done++;
+ *         }
  *
  *  5. Hand ownership out with objlife_steal() (or objlife_return_ptr(),
  *     objlife_retain_and_null()): it leaves NULL behind, and free classes
@@ -410,7 +435,22 @@ label: \
 /**
  * objlife_scoped_cond_guard(name, fail, args...) { body } - like
  * objlife_scoped_guard(), but when the acquire fails, the statement @fail
- * runs instead of body (`return -EBUSY`, `ret = -EBUSY`, `break`).
+ * runs instead of body, without the lock. What @fail can be:
+ *
+ *  - `return -EBUSY` (any return): leaves the function, running the
+ *    cleanups of the scopes it leaves;
+ *  - an expression statement, such as `ret = -EBUSY`, `busy = true` or a
+ *    function call: body is skipped and execution goes on after the
+ *    guarded statement;
+ *  - NOT `break` or `continue` to leave an enclosing loop or switch: @fail
+ *    runs inside the guard's own hidden loop (rule 4), so they leave only
+ *    that loop, and execution goes on after the guarded statement, just as
+ *    after an expression. The kernel's scoped_cond_guard() behaves the
+ *    same. Set a flag in @fail and test it after the guard instead;
+ *  - not goto (rule 3).
+ *
+ * @fail is a macro argument: parenthesise a comma in it,
+ * `(ret = -EBUSY, busy = true)`.
  *
  * Only for conditional guards: with an unconditional one it fails to
  * compile. Kernel spelling: scoped_cond_guard(name, fail, args...).
