@@ -495,7 +495,10 @@ OBJLIFE_API struct objlife *objlife_get_tracked(struct objlife *obj,
  * is left unchanged. With refs off it is objlife_put(). A NULL @tracker
  * drops the reference as objlife_put() and sets errno to EINVAL (reported
  * with refs on). Handles are checked, never dereferenced: a stale one is
- * safe to pass. Thread-safe; with refs on it takes one registry lock.
+ * safe to pass, even once the object it was taken on and that object's
+ * type (its ops table and name) are gone; a report about a dropped tracker
+ * names the old object's type from a copy (up to 31 characters). Thread-
+ * safe; with refs on it takes one registry lock.
  */
 OBJLIFE_API void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker);
 

@@ -245,6 +245,76 @@ static void test_untracked_object_in_refs_mode(void)
 	tu_trap_with_debug("refs");
 }
 
+/* A type made at run time (ops and name on the heap): one object of it
+ * is tracked, dropped and released, then the type is freed, as its owner
+ * may once its last object is gone. Its name is scribbled over first, so
+ * that a read of it shows even without AddressSanitizer. Returns the
+ * dropped tracker's handle, now stale. */
+static struct objlife_tracker *stale_handle_of_freed_type(const char *type_name)
+{
+	struct objlife_ops *ops = calloc(1, sizeof(*ops));
+	char *name = strdup(type_name);
+	struct objlife_tracker *t;
+	struct objlife *obj;
+
+	g_assert_nonnull(ops);
+	g_assert_nonnull(name);
+	ops->name = name;
+	obj = objlife_alloc_size(ops, sizeof(struct objlife) + 16, 8, NULL);
+	g_assert_nonnull(obj);
+	objlife_get_tracked(obj, &t);
+	g_assert_nonnull(t);
+	objlife_put_tracked(obj, &t);
+	objlife_put(obj);
+	g_assert_cmpuint(objlife_live_count(ops), ==, 0);
+	memset(name, 'x', strlen(name));
+	free(name);
+	free(ops);
+	return t;
+}
+
+static void test_stale_handle_survives_type_gone(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *stale = stale_handle_of_freed_type("runtime_type");
+
+		objlife_get(&o->ref);
+		tu_events_start();
+		objlife_put_tracked(&o->ref, &stale);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_TRACKER, &o->ref);
+		g_assert_true(tu_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=tu_obj obj=0x"));
+		tu_assert_has(tu_events.message[0], " count=2: tracker of another object (type=runtime_type obj=0x");
+		tu_assert_has(tu_events.message[0], ", tracker already dropped); the count is unchanged\n");
+		tu_put(o);
+		tu_put(o);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_stale_handle_long_type_name_is_shortened(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *stale =
+			stale_handle_of_freed_type("a_type_name_of_well_over_thirty_one_characters");
+
+		objlife_get(&o->ref);
+		tu_events_start();
+		objlife_put_tracked(&o->ref, &stale);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_TRACKER, &o->ref);
+		/* The first 28 characters, and "..." for the rest. */
+		tu_assert_has(tu_events.message[0], "tracker of another object (type=a_type_name_of_well_over_thi... obj=0x");
+		tu_put(o);
+		tu_put(o);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
 #define N_THREADS 8
 #define ROUNDS 5000
 
@@ -300,5 +370,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/diag/refs/release-with-tracker-held-reported", test_release_with_a_tracker_held_is_reported);
 	g_test_add_func("/diag/refs/may-leak-object-still-tracked", test_untracked_object_in_refs_mode);
 	g_test_add_func("/diag/refs/under-8-threads", test_trackers_under_8_threads);
+	g_test_add_func("/diag/refs/stale-handle-survives-type-gone", test_stale_handle_survives_type_gone);
+	g_test_add_func("/diag/refs/stale-handle-long-type-name-shortened",
+			test_stale_handle_long_type_name_is_shortened);
 	return g_test_run();
 }
