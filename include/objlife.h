@@ -497,7 +497,10 @@ OBJLIFE_API struct objlife *objlife_get_tracked(struct objlife *obj,
  * with refs on). Handles are checked, never dereferenced: a stale one is
  * safe to pass, even once the object it was taken on and that object's
  * type (its ops table and name) are gone; a report about a dropped tracker
- * names the old object's type from a copy (up to 31 characters). Thread-
+ * names the old object's type from a copy (up to 31 characters). A
+ * tracker of a released object passed with a new object at the same
+ * address is told apart: the report names the new object, with its own
+ * type and count, and says the tracker was an earlier object's. Thread-
  * safe; with refs on it takes one registry lock.
  */
 OBJLIFE_API void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker);

@@ -305,6 +305,7 @@ struct ol_entry {
 	struct ol_anode node;             /* key: the object's address */
 	const struct ol_stack *stack;     /* where it was allocated; NULL: unknown */
 	struct ol_tracker *trackers;      /* live trackers (tracker.c's list) */
+	uintptr_t serial;                 /* which object at this address: new per add */
 	uint32_t untracked_refs;          /* refs taken by get_tracked without a tracker */
 };
 

@@ -47,6 +47,7 @@ struct shard {
 	struct ol_entry *free;            /* unused entries, chained by node.next */
 	struct chunk *chunks;             /* every entry's memory */
 	struct ol_tracker_shard trackers; /* tracker.c's */
+	uintptr_t serials;                /* the last entry's serial */
 } __attribute__((aligned(64)));       /* one cache line each: no false sharing of locks */
 
 static struct shard shards[OL_REGISTRY_SHARDS];
@@ -182,6 +183,9 @@ void ol_registry_add(struct objlife *obj, const void *caller)
 		e->node.key = (uintptr_t)obj;
 		e->stack = stack;
 		e->trackers = NULL;
+		/* Tells a new object from a dead one that had its address:
+		 * an address always falls in the same shard. */
+		e->serial = ++sh->serials;
 		e->untracked_refs = 0;
 		if (ol_amap_insert(&sh->objects, &e->node) < 0) {
 			entry_put(sh, e);

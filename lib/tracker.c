@@ -41,6 +41,7 @@ struct ol_tracker {
 	struct ol_anode node;               /* key: the handle */
 	struct ol_tracker *next, **pprev;   /* live: the entry's list; dropped: the FIFO (next) */
 	const struct objlife *obj;          /* taken on; only an address once dropped */
+	uintptr_t serial;                   /* obj's registry entry's: which object at obj */
 	char type[TYPE_KEPT];               /* dropped: obj's type name, copied (see bury()) */
 	const struct ol_stack *taken;       /* interned; NULL if out of memory */
 	const struct ol_stack *dropped;     /* NULL while live, or if released under it */
@@ -286,6 +287,7 @@ static struct objlife *get_tracked(struct objlife *obj, struct objlife_tracker *
 		return obj;
 	}
 	t->obj = obj;
+	t->serial = e->serial;
 	t->taken = taken;
 	t->next = e->trackers;
 	if (t->next)
@@ -344,8 +346,9 @@ static void put_tracked(struct objlife *obj, struct objlife_tracker **tracker, c
 	const struct ol_stack *now;
 	struct ol_tracker_shard *ts;
 	struct ol_tracker *t;
+	struct ol_entry *e = NULL;
 	struct bad b = { 0 };
-	bool released = false;
+	bool released = false, same = false;
 	char what[200];
 	unsigned shard;
 
@@ -378,9 +381,15 @@ static void put_tracked(struct objlife *obj, struct objlife_tracker **tracker, c
 	shard = HANDLE_SHARD(h);
 	ts = ol_registry_lock(shard);
 	t = (struct ol_tracker *)ol_amap_find(&ts->map, h);
-	if (t && t->obj == obj && !t->dead) {
-		/* The one good case: the tracker is live, and on this object
-		 * (hence in this object's shard). */
+	if (t && t->obj == obj) {
+		/* Taken on this address (hence in this shard): on this very
+		 * object, or on an earlier one that was released and whose
+		 * memory @obj now reuses? */
+		e = ol_registry_find(shard, obj);
+		same = e && e->serial == t->serial;
+	}
+	if (t && same && !t->dead) {
+		/* The one good case: the tracker is live, and on this object. */
 		unlink_live(t);
 		t->dropped = now;
 		bury(ts, t);
@@ -396,7 +405,6 @@ static void put_tracked(struct objlife *obj, struct objlife_tracker **tracker, c
 			b.dropped = t->dropped;
 			b.dropped_label = "first dropped at";
 		}
-		released = t->obj == obj && t->orphaned;
 	}
 	if (t && t->obj != obj) {
 		/* A live tracker's object is alive (its release orphans the
@@ -407,9 +415,25 @@ static void put_tracked(struct objlife *obj, struct objlife_tracker **tracker, c
 			 t->dead ? t->type : t->obj->_ops->name, (const void *)t->obj,
 			 t->dead ? ", tracker already dropped" : "");
 		b.what = what;
-	} else if (released) {
-		b.what = "tracker dropped after its object was released (a plain put dropped its "
-			 "reference); the count is unchanged";
+	} else if (t && !e) {
+		/* Its object was released, and nothing lives at its address. */
+		released = true;
+		if (t->orphaned) {
+			b.what = "tracker dropped after its object was released (a plain put dropped "
+				 "its reference); the count is unchanged";
+		} else {
+			b.what = "tracker dropped twice, and its object was released since; the count "
+				 "is unchanged";
+			b.now_label = "dropped again at";
+		}
+	} else if (t && !same) {
+		/* @obj is a newer object at a released one's address (so @t is
+		 * dropped): the report names @obj as it is, the old one apart. */
+		snprintf(what, sizeof(what),
+			 "tracker of an earlier object at this address (type=%s, released%s); the "
+			 "count is unchanged", t->type,
+			 t->orphaned ? " while the tracker was held" : ", tracker already dropped");
+		b.what = what;
 	} else if (t) {
 		b.what = "tracker dropped twice; the count is unchanged";
 		b.now_label = "dropped again at";

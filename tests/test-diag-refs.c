@@ -315,6 +315,95 @@ static void test_stale_handle_long_type_name_is_shortened(void)
 	tu_trap_with_debug("refs");
 }
 
+/* Objects from testutil's static blocks: after tu_blocks_reset() the next
+ * object takes the released one's address, as an allocator may. */
+static const struct objlife_ops block_ops = {
+	.name = "block", .alloc = tu_block_alloc, .free = tu_block_free,
+};
+
+static void test_stale_handle_on_reused_address_names_live_object(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *old = objlife_alloc_size(&block_ops, 32, 8, NULL), *obj;
+		struct objlife_tracker *t;
+
+		g_assert_nonnull(old);
+		objlife_get_tracked(old, &t);
+		objlife_put(old);
+		tu_events_start();
+		objlife_put(old);    /* the tracked reference, by a plain put: released */
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_TRACKER, old);
+		g_assert_cmpint(tu_block_frees, ==, 1);
+		tu_blocks_reset();
+		obj = objlife_alloc_size(&block_ops, 32, 8, NULL);
+		g_assert_true(obj == old);
+		tu_events_start();
+		objlife_put_tracked(obj, &t);
+		/* The new object is alive, with its one reference. */
+		g_assert_cmpuint(objlife_refcount(obj), ==, 1);
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_TRACKER, obj);
+		g_assert_true(tu_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=block obj=0x"));
+		tu_assert_has(tu_events.message[0], " count=1: tracker of an earlier object at this address "
+			      "(type=block, released while the tracker was held); the count is unchanged\n");
+		g_assert_null(strstr(tu_events.message[0], "(released)"));
+		objlife_put(obj);
+		g_assert_cmpuint(objlife_live_count(&block_ops), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_dropped_handle_on_reused_address_names_live_object(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *old = objlife_alloc_size(&block_ops, 32, 8, NULL), *obj;
+		struct objlife_tracker *t;
+
+		g_assert_nonnull(old);
+		objlife_get_tracked(old, &t);
+		objlife_put_tracked(old, &t);
+		objlife_put(old);
+		tu_blocks_reset();
+		obj = objlife_alloc_size(&block_ops, 32, 8, NULL);
+		g_assert_true(obj == old);
+		objlife_get(obj);
+		tu_events_start();
+		objlife_put_tracked(obj, &t);
+		g_assert_cmpuint(objlife_refcount(obj), ==, 2);
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_TRACKER, obj);
+		g_assert_true(tu_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=block obj=0x"));
+		tu_assert_has(tu_events.message[0], " count=2: tracker of an earlier object at this address "
+			      "(type=block, released, tracker already dropped); the count is unchanged\n");
+		objlife_put(obj);
+		objlife_put(obj);
+		g_assert_cmpuint(objlife_live_count(&block_ops), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_dropped_handle_after_release_says_released(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *old = objlife_alloc_size(&block_ops, 32, 8, NULL);
+		struct objlife_tracker *t;
+
+		g_assert_nonnull(old);
+		objlife_get_tracked(old, &t);
+		objlife_put_tracked(old, &t);
+		objlife_put(old);
+		tu_events_start();
+		/* Nothing lives there: the dead header is not read. */
+		objlife_put_tracked(old, &t);
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_TRACKER, old);
+		g_assert_true(tu_has_prefix(tu_events.message[0], "objlife: BAD_TRACKER: type=(released) obj=0x"));
+		tu_assert_has(tu_events.message[0], " count=0: tracker dropped twice, and its object was "
+			      "released since; the count is unchanged\n");
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
 #define N_THREADS 8
 #define ROUNDS 5000
 
@@ -373,5 +462,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/diag/refs/stale-handle-survives-type-gone", test_stale_handle_survives_type_gone);
 	g_test_add_func("/diag/refs/stale-handle-long-type-name-shortened",
 			test_stale_handle_long_type_name_is_shortened);
+	g_test_add_func("/diag/refs/stale-handle-on-reused-address-names-live-object",
+			test_stale_handle_on_reused_address_names_live_object);
+	g_test_add_func("/diag/refs/dropped-handle-on-reused-address-names-live-object",
+			test_dropped_handle_on_reused_address_names_live_object);
+	g_test_add_func("/diag/refs/dropped-handle-after-release-says-released",
+			test_dropped_handle_after_release_says_released);
 	return g_test_run();
 }
