@@ -10,6 +10,9 @@
 #   3. it needs only libc, the thread library and, optionally, the
 #      unwinder configure chose: never GLib. (A sanitizer build adds the
 #      sanitizer's runtime, which is allowed too.)
+#   4. it is marked never to be unloaded (FLAGS_1 NODELETE): threads that
+#      used it run its thread-specific data destructors when they exit,
+#      even after a dlclose() of the plugin that loaded it.
 set -u
 srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
@@ -17,7 +20,7 @@ lib=$builddir/lib/.libs/libobjlife.so.0
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-echo "1..4"
+echo "1..5"
 if [ ! -f "$lib" ]; then
 	echo "Bail out! $lib was not built"
 	exit 0
@@ -64,4 +67,10 @@ elif [ -z "$bad" ]; then
 	echo "ok 4 - needs only libc, threads and the unwinder: $(echo $needed)"
 else
 	echo "not ok 4 - needs more than libc, threads and the unwinder: $bad"
+fi
+
+if readelf -d "$lib" 2>/dev/null | grep -E 'FLAGS_1.*NODELETE' >/dev/null; then
+	echo "ok 5 - marked NODELETE: never unmapped by a dlclose()"
+else
+	echo "not ok 5 - no FLAGS_1 NODELETE in readelf -d (linked without -z nodelete?)"
 fi
