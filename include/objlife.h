@@ -164,7 +164,11 @@ typedef char objlife__assert_header_info[
  *
  * The ops table must outlive every object allocated with it and, with a
  * cache, every thread that may still hold cached memory of it (or call
- * objlife_cache_trim() in each of them first).
+ * objlife_cache_trim() in each of them first). With @free set and
+ * OBJLIFE_DEBUG containing "poison", it (and @free) must also outlive the
+ * dead objects' memory in the poison quarantine: call
+ * objlife_quarantine_flush() before it goes. Nothing else the library
+ * keeps about a dead object refers to the table or its name.
  */
 struct objlife_ops {
 	const char *name;
@@ -440,6 +444,24 @@ OBJLIFE_API size_t objlife_cache_trim(const struct objlife_ops *ops);
  * writes; while other threads allocate, the listing is a snapshot.
  */
 OBJLIFE_API size_t objlife_leak_check(FILE *out);
+
+/**
+ * objlife_quarantine_flush() - give back the memory of dead objects now.
+ * @ops: the type whose dead objects' memory goes back; NULL: every type's.
+ *
+ * With OBJLIFE_DEBUG containing "poison", freed objects wait in a
+ * quarantine before their memory goes back. This gives back, oldest first,
+ * the memory of every quarantined object of @ops (through ops->free where
+ * the type has its own allocator), checking each for writes after free as
+ * its eviction would (reported as BAD_OBJECT). Call it before a type with
+ * its own allocator goes away, e.g. before dlclose() of the plugin that
+ * defines it: its quarantined memory must go back through its ops->free.
+ * Returns how many objects' memory it gave back; 0 without "poison".
+ * Objects of @ops freed by other threads during the call may stay. Live
+ * objects and the caller's references are not affected. Thread-safe; takes
+ * the quarantine's lock briefly, never while it calls ops->free.
+ */
+OBJLIFE_API size_t objlife_quarantine_flush(const struct objlife_ops *ops);
 
 /**
  * objlife_may_leak() - mark @obj as meant to live for the whole process.

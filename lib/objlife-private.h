@@ -197,6 +197,11 @@ struct ol_text {
 void ol_text_init(struct ol_text *t);
 void ol_text_add(struct ol_text *t, const char *fmt, ...) OL_PRINTF(2, 3);
 void ol_text_free(struct ol_text *t);
+/* A type's name, copied for reports about objects that may outlive their
+ * ops table (a dead object's tracker, a quarantined object): the first
+ * OL_TYPE_KEPT - 1 bytes, ending in "..." when cut. */
+#define OL_TYPE_KEPT 32u
+void ol_type_copy(char dst[OL_TYPE_KEPT], const char *name);
 /* Formats "objlife: WORD: type=T obj=P count=N: text" and delivers it. */
 void ol_report_object(enum objlife_event event, const struct objlife *obj, uint32_t count,
 		      const char *fmt, va_list ap) OL_PRINTF(4, 0);

@@ -5,14 +5,14 @@
  * a recognisably dead object instead of whatever the allocator put there
  * next.
  *
- * A quarantined object keeps its header's ops pointer (reports name its
- * type, and the memory goes back through ops->free with its size), has its
- * count set to POISON_COUNT and OL_POISONED set, and the rest filled with
- * POISON_BYTE. POISON_COUNT has the top bit set, so the inline get/put in
- * objlife.h take their slow path without a single extra instruction, and
- * the slow paths in refcount.c test OL_POISONED before they would treat
- * the count as saturated: the access is reported as BAD_OBJECT (once per
- * object), the dead count restored, and nothing else changes.
+ * A quarantined object keeps its header's ops pointer (a late get or put
+ * is reported with its type), has its count set to POISON_COUNT and
+ * OL_POISONED set, and the rest filled with POISON_BYTE. POISON_COUNT has
+ * the top bit set, so the inline get/put in objlife.h take their slow path
+ * without a single extra instruction, and the slow paths in refcount.c
+ * test OL_POISONED before they would treat the count as saturated: the
+ * access is reported as BAD_OBJECT (once per object), the dead count
+ * restored, and nothing else changes.
  *
  * What it catches: get, put, get_unless_zero, put_mutex, may_leak and the
  * tracked calls on an object freed up to QUARANTINE_OBJECTS objects or
@@ -23,9 +23,18 @@
  * which helps a debugger, but nothing reports them), and an access racing
  * with the object's eviction. For those, AddressSanitizer or Valgrind.
  *
- * The quarantine is a ring under one lock, taken only on free; the memory
- * is checked and given back after the lock is dropped, since ops->free is
- * the user's code.
+ * The quarantine is a ring under one lock, taken only on free and by
+ * objlife_quarantine_flush(); the memory is checked and given back after
+ * the lock is dropped, since ops->free is the user's code.
+ *
+ * A dead object's type may go before its memory leaves: a type made at run
+ * time is freed after its last object, a plugin's is unmapped by
+ * dlclose(). So the ring keeps what eviction needs: a copy of the type's
+ * name (for the write-after-free report), and the ops table only as a key,
+ * used for nothing but ops->free of a type with its own allocator: such a
+ * type's table and free must outlive its quarantined memory, which
+ * objlife_quarantine_flush() gives back at once. Memory from the default
+ * allocator goes back without the type.
  */
 #include "objlife-private.h"
 
@@ -39,10 +48,15 @@
 
 struct quarantined {
 	struct objlife *obj;
-	const struct objlife_ops *ops;
+	const struct objlife_ops *ops;  /* a key; read only when own_free */
 	size_t size;
 	uint32_t info;
+	bool own_free;                  /* memory from ops->alloc: back to ops->free */
+	char type[OL_TYPE_KEPT];        /* the type's name, copied */
 };
+
+/* ol_mem_free() of memory from the default allocator reads no more. */
+static const struct objlife_ops default_allocator;
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t q_once = PTHREAD_ONCE_INIT;
@@ -58,16 +72,6 @@ static void q_init(void)
 	ring = ol_calloc(OL_MEM_QUARANTINE, QUARANTINE_OBJECTS, sizeof(*ring));
 	/* q_lock nests in no other lock: a fork handler of its own is safe. */
 	ol_atfork(q_lock_, q_unlock_, q_unlock_);
-}
-
-static void report(struct objlife *obj, const char *fmt, ...) OL_PRINTF(2, 3);
-static void report(struct objlife *obj, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ol_report_object(OBJLIFE_EVENT_BAD_OBJECT, obj, 0, fmt, ap);
-	va_end(ap);
 }
 
 void ol_poison_access(struct objlife *obj, const char *what)
@@ -86,18 +90,24 @@ static void evict(const struct quarantined *q)
 
 	for (i = sizeof(struct objlife); i < q->size; i++) {
 		if (p[i] != POISON_BYTE) {
-			report(q->obj, "freed object was written after free (at offset %zu, found 0x%02x)",
-			       i, p[i]);
+			char text[OL_TYPE_KEPT + 160];
+
+			/* The type from the copy: the ops table may be gone. */
+			snprintf(text, sizeof(text), OL_OBJECT_HEADER
+				 "freed object was written after free (at offset %zu, found 0x%02x)",
+				 OL_OBJECT_HEADER_ARGS(OBJLIFE_EVENT_BAD_OBJECT, q->type, q->obj, 0),
+				 i, p[i]);
+			ol_report_text(OBJLIFE_EVENT_BAD_OBJECT, q->obj, text);
 			break;
 		}
 	}
-	ol_mem_free(q->ops, q->obj, q->size, q->info);
+	ol_mem_free(q->own_free ? q->ops : &default_allocator, q->obj, q->size, q->info);
 }
 
 bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
 {
 	enum { BATCH = 8 };
-	struct quarantined out[BATCH];
+	struct quarantined out[BATCH], slot;
 	unsigned nout, k;
 
 	pthread_once(&q_once, q_init);
@@ -112,6 +122,13 @@ bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
 	ol_store32(&obj->_count, POISON_COUNT, OL_RELAXED);
 	ol_or32(&obj->_info, OL_POISONED, OL_RELAXED);
 	memset((char *)obj + sizeof(struct objlife), POISON_BYTE, size - sizeof(struct objlife));
+	/* What eviction needs, while the type is certainly there. */
+	slot.obj = obj;
+	slot.ops = obj->_ops;
+	slot.size = size;
+	slot.info = info;
+	slot.own_free = obj->_ops->free != NULL;
+	ol_type_copy(slot.type, obj->_ops->name);
 
 	pthread_mutex_lock(&q_lock);
 	for (;;) {
@@ -131,9 +148,48 @@ bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
 			evict(&out[k]);
 		pthread_mutex_lock(&q_lock);
 	}
-	ring[(q_head + q_n) % QUARANTINE_OBJECTS] = (struct quarantined){ obj, obj->_ops, size, info };
+	ring[(q_head + q_n) % QUARANTINE_OBJECTS] = slot;
 	q_n++;
 	q_bytes += size;
 	pthread_mutex_unlock(&q_lock);
 	return true;
+}
+
+size_t objlife_quarantine_flush(const struct objlife_ops *ops)
+{
+	enum { BATCH = 32 };
+	struct quarantined out[BATCH];
+	unsigned nout, kept, k;
+	size_t n = 0;
+
+	if (!(ol_options() & OL_OPT_POISON))
+		return 0;
+	pthread_once(&q_once, q_init);
+	if (!ring)
+		return 0;
+	/* A batch at a time, oldest first, the rest of the ring kept in its
+	 * order; a batch that is not full was the last. */
+	do {
+		nout = 0;
+		kept = 0;
+		pthread_mutex_lock(&q_lock);
+		for (k = 0; k < q_n; k++) {
+			struct quarantined *q = &ring[(q_head + k) % QUARANTINE_OBJECTS];
+
+			if (nout < BATCH && (!ops || q->ops == ops)) {
+				out[nout++] = *q;
+				q_bytes -= q->size;
+			} else {
+				if (kept != k)
+					ring[(q_head + kept) % QUARANTINE_OBJECTS] = *q;
+				kept++;
+			}
+		}
+		q_n = kept;
+		pthread_mutex_unlock(&q_lock);
+		for (k = 0; k < nout; k++)
+			evict(&out[k]);
+		n += nout;
+	} while (nout == BATCH);
+	return n;
 }

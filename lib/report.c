@@ -317,6 +317,18 @@ void ol_text_free(struct ol_text *t)
 	ol_text_init(t);
 }
 
+void ol_type_copy(char dst[OL_TYPE_KEPT], const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < OL_TYPE_KEPT) {
+		memcpy(dst, name, len + 1);
+	} else {
+		memcpy(dst, name, OL_TYPE_KEPT - 4);
+		memcpy(dst + OL_TYPE_KEPT - 4, "...", 4);
+	}
+}
+
 void ol_report_object(enum objlife_event event, const struct objlife *obj, uint32_t count,
 		      const char *fmt, va_list ap)
 {

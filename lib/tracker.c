@@ -31,18 +31,13 @@
 #include <string.h>
 
 #define DEAD_PER_SHARD 64u
-/* A dropped tracker's copy of its object's type name, truncated to fit:
- * the ops table (and its name) need not outlive the object, and a handle
- * may come back long after a runtime-made type was freed or a plugin's
- * was unmapped. */
-#define TYPE_KEPT 32u
 
 struct ol_tracker {
 	struct ol_anode node;               /* key: the handle */
 	struct ol_tracker *next, **pprev;   /* live: the entry's list; dropped: the FIFO (next) */
 	const struct objlife *obj;          /* taken on; only an address once dropped */
 	uintptr_t serial;                   /* obj's registry entry's: which object at obj */
-	char type[TYPE_KEPT];               /* dropped: obj's type name, copied (see bury()) */
+	char type[OL_TYPE_KEPT];            /* dropped: obj's type name, copied (see bury()) */
 	const struct ol_stack *taken;       /* interned; NULL if out of memory */
 	const struct ol_stack *dropped;     /* NULL while live, or if released under it */
 	bool dead;                          /* dropped (or its object released) */
@@ -55,26 +50,16 @@ static uintptr_t next_sequence = 1;
 
 /* ---- the shard's dropped trackers ------------------------------------ */
 
-/* Copies @name to @t->type, truncated with "..." when it does not fit. */
-static void keep_type(struct ol_tracker *t, const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len < TYPE_KEPT) {
-		memcpy(t->type, name, len + 1);
-	} else {
-		memcpy(t->type, name, TYPE_KEPT - 4);
-		memcpy(t->type + TYPE_KEPT - 4, "...", 4);
-	}
-}
-
 /* Shard locked, @t's object still alive (dropped by its holder, or being
  * released: its memory and ops are still there). Adds @t to the FIFO of
  * dropped trackers; the oldest one past DEAD_PER_SHARD is forgotten. From
  * here on @t keeps nothing that points into the object or its type. */
 static void bury(struct ol_tracker_shard *ts, struct ol_tracker *t)
 {
-	keep_type(t, t->obj->_ops->name);
+	/* The ops table (and its name) need not outlive the object, and a
+	 * handle may come back long after a type made at run time was freed
+	 * or a plugin's was unmapped: a copy. */
+	ol_type_copy(t->type, t->obj->_ops->name);
 	t->dead = true;
 	t->next = NULL;
 	t->pprev = NULL;

@@ -9,6 +9,8 @@
 #include "testutil.h"
 #include "diag/spawn.h"
 
+#include <dlfcn.h>
+
 #define QUARANTINE_OBJECTS 1024
 
 static void test_put_after_free_is_reported_and_changes_nothing(void)
@@ -156,6 +158,177 @@ static void test_quarantine_is_bounded_by_bytes(void)
 	tu_trap_with_debug("poison");
 }
 
+/* ---- a dlclose()d plugin's objects in the quarantine ------------------ */
+
+/* tests/plugin/plugin.c: a type with its own allocator and one without,
+ * whose ops tables, names and ops->free go with the module. */
+struct plugin {
+	void *handle;
+	const struct objlife_ops *(*ops)(int own);
+	struct objlife *(*new_obj)(int own);
+	unsigned (*own_frees)(void);
+};
+
+static void plugin_open(struct plugin *p)
+{
+	p->handle = dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+	if (!p->handle)
+		g_error("dlopen: %s", dlerror());
+	*(void **)&p->ops = dlsym(p->handle, "plugin_ops");
+	*(void **)&p->new_obj = dlsym(p->handle, "plugin_new");
+	*(void **)&p->own_frees = dlsym(p->handle, "plugin_own_frees");
+	g_assert_nonnull(p->ops);
+	g_assert_nonnull(p->new_obj);
+	g_assert_nonnull(p->own_frees);
+}
+
+/* Unloads the plugin, and checks it is gone: its pages are unmapped. */
+static void plugin_close(struct plugin *p)
+{
+	g_assert_cmpint(dlclose(p->handle), ==, 0);
+	g_assert_null(dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_NOLOAD));
+	memset(p, 0, sizeof(*p));
+}
+
+/* Frees a quarantine's worth of tu objects: every object quarantined
+ * before is evicted. */
+static void churn_quarantine(void)
+{
+	unsigned i;
+
+	for (i = 0; i < QUARANTINE_OBJECTS; i++)
+		tu_put(tu_new(NULL));
+}
+
+static void test_unloaded_plugin_object_evicted_reports_from_copy(void)
+{
+	if (g_test_subprocess()) {
+		struct plugin p;
+		struct objlife *obj;
+		char want[160];
+
+		plugin_open(&p);
+		obj = p.new_obj(0);     /* the default allocator */
+		g_assert_nonnull(obj);
+		objlife_put(obj);
+		g_assert_cmpuint(objlife_live_count(NULL), ==, 0);
+		((unsigned char *)obj)[sizeof(struct objlife)] = 0x6c;   /* written after free */
+		plugin_close(&p);
+		tu_events_start();
+		churn_quarantine();
+		/* Reported with the type's name, which went with the plugin. */
+		tu_assert_one_event(OBJLIFE_EVENT_BAD_OBJECT, obj);
+		snprintf(want, sizeof(want), "objlife: BAD_OBJECT: type=plugin_plain obj=%p count=0: "
+			 "freed object was written after free (at offset %zu, found 0x6c)",
+			 (void *)obj, sizeof(struct objlife));
+		g_assert_cmpstr(tu_events.message[0], ==, want);
+		return;
+	}
+	tu_trap_with_debug("poison");
+}
+
+static void test_flush_before_dlclose_frees_through_plugin(void)
+{
+	if (g_test_subprocess()) {
+		enum { N = 40 };        /* more than one batch */
+		struct objlife *objs[N];
+		const struct objlife_ops *ops;
+		struct plugin p;
+		unsigned i;
+
+		plugin_open(&p);
+		ops = p.ops(1);        /* its own alloc and free */
+		for (i = 0; i < N; i++) {
+			objs[i] = p.new_obj(1);
+			g_assert_nonnull(objs[i]);
+		}
+		for (i = 0; i < N; i++)
+			objlife_put(objs[i]);
+		g_assert_cmpuint(objlife_live_count(ops), ==, 0);
+		g_assert_cmpuint(p.own_frees(), ==, 0);    /* all quarantined */
+		tu_events_start();
+		g_assert_cmpuint(objlife_quarantine_flush(ops), ==, N);
+		g_assert_cmpuint(p.own_frees(), ==, N);
+		g_assert_cmpuint(objlife_quarantine_flush(ops), ==, 0);
+		plugin_close(&p);
+		/* Evictions go on, and reach nothing of the plugin's. */
+		churn_quarantine();
+		churn_quarantine();
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("poison");
+}
+
+static void test_flush_gives_back_only_its_type(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *own[3];
+		unsigned i;
+
+		for (i = 0; i < 3; i++) {
+			own[i] = objlife_alloc_size(&own_ops, 100, 8, NULL);
+			g_assert_nonnull(own[i]);
+		}
+		tu_put(tu_new(NULL));
+		for (i = 0; i < 3; i++)
+			objlife_put(own[i]);
+		tu_put(tu_new(NULL));
+		g_assert_cmpuint(n_freed, ==, 0);
+		/* Oldest first, each through ops->free with its size. */
+		g_assert_cmpuint(objlife_quarantine_flush(&own_ops), ==, 3);
+		g_assert_cmpuint(n_freed, ==, 3);
+		for (i = 0; i < 3; i++) {
+			g_assert_true(freed[i] == own[i]);
+			g_assert_cmpuint(freed_size[i], ==, 100);
+		}
+		/* The tu objects stayed; NULL takes them, and then nothing is left. */
+		g_assert_cmpuint(objlife_quarantine_flush(&tu_ops), ==, 2);
+		g_assert_cmpuint(objlife_quarantine_flush(NULL), ==, 0);
+		g_assert_cmpuint(n_freed, ==, 3);
+		return;
+	}
+	tu_trap_with_debug("poison");
+}
+
+static void test_flush_of_every_type(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *obj = objlife_alloc_size(&own_ops, 100, 8, NULL);
+
+		g_assert_nonnull(obj);
+		objlife_put(obj);
+		tu_put(tu_new(NULL));
+		g_assert_cmpuint(objlife_quarantine_flush(NULL), ==, 2);
+		g_assert_cmpuint(n_freed, ==, 1);
+		g_assert_true(freed[0] == obj);
+		/* The quarantine works on afterwards. */
+		obj = objlife_alloc_size(&own_ops, 100, 8, NULL);
+		g_assert_nonnull(obj);
+		objlife_put(obj);
+		g_assert_cmpuint(n_freed, ==, 1);
+		g_assert_cmpuint(objlife_quarantine_flush(&own_ops), ==, 1);
+		g_assert_cmpuint(n_freed, ==, 2);
+		return;
+	}
+	tu_trap_with_debug("poison");
+}
+
+static void test_flush_without_poison_does_nothing(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *obj = objlife_alloc_size(&own_ops, 100, 8, NULL);
+
+		g_assert_nonnull(obj);
+		objlife_put(obj);
+		g_assert_cmpuint(n_freed, ==, 1);   /* no quarantine: freed at once */
+		g_assert_cmpuint(objlife_quarantine_flush(&own_ops), ==, 0);
+		g_assert_cmpuint(objlife_quarantine_flush(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -167,5 +340,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/diag/poison/memory-back-through-ops-free-on-overflow",
 			test_memory_goes_back_through_ops_free_on_overflow);
 	g_test_add_func("/diag/poison/bounded-by-bytes", test_quarantine_is_bounded_by_bytes);
+	g_test_add_func("/diag/poison/unloaded-plugin-object-evicted-reports-from-copy",
+			test_unloaded_plugin_object_evicted_reports_from_copy);
+	g_test_add_func("/diag/poison/flush-before-dlclose-frees-through-plugin",
+			test_flush_before_dlclose_frees_through_plugin);
+	g_test_add_func("/diag/poison/flush-gives-back-only-its-type", test_flush_gives_back_only_its_type);
+	g_test_add_func("/diag/poison/flush-of-every-type", test_flush_of_every_type);
+	g_test_add_func("/diag/poison/flush-without-poison-does-nothing",
+			test_flush_without_poison_does_nothing);
 	return g_test_run();
 }
