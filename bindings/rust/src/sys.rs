@@ -69,6 +69,9 @@ extern "C" {
     /// Frees this thread's cached blocks of `ops` (NULL: every type) now,
     /// and other threads' at their next use of it; returns how many now.
     pub fn objlife_cache_trim(ops: *const objlife_ops) -> usize;
+    /// With OBJLIFE_DEBUG=poison, gives back the quarantined memory of dead
+    /// objects of `ops` (NULL: every type) now; returns how many.
+    pub fn objlife_quarantine_flush(ops: *const objlife_ops) -> usize;
     /// Lists the live objects to `out` (a `FILE *`; NULL writes nothing); returns how many.
     pub fn objlife_leak_check(out: *mut c_void) -> usize;
     /// Leaves `obj` out of live counts and leak reports from now on.
