@@ -291,9 +291,13 @@ OBJLIFE_API void objlife_put(struct objlife *obj);
  * ops->release with @lock held, unlocks, frees and returns true; if another
  * holder appeared meanwhile, unlocks and returns false. @lock is never held
  * on return. A table that takes plain objlife_get() under @lock therefore
- * never hands out a dying object. NULL @obj returns false. A NULL @lock
- * sets errno to EINVAL and drops the reference as objlife_put() would,
- * returning whether it was the last. Declared where there is <pthread.h>:
+ * never hands out a dying object. true means exactly that release ran and
+ * the memory went back: a last put that leaks the object instead (a put
+ * of the initial reference inside ops->init, or a release that took a
+ * reference; both reported) returns false. NULL @obj returns false. A
+ * NULL @lock sets errno to EINVAL and drops the reference as objlife_put()
+ * would, returning whether that released and freed the object. Declared
+ * where there is <pthread.h>:
  * everywhere but a Windows compiler without a pthreads port (MSVC).
  */
 #ifdef OBJLIFE__HAVE_PTHREAD

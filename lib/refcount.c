@@ -155,14 +155,29 @@ static bool put_unless_last(struct objlife *obj)
 	return true;
 }
 
-/* A put that tells whether it dropped the last reference. */
+/* The last reference is gone: release, then the memory. Returns true when
+ * the memory went back; false when the object leaks instead (a put inside
+ * init, or a release that took a reference). */
+static bool release_last(struct objlife *obj)
+{
+	/* Pairs with the release decrement of every earlier put. */
+	ol_put_fence();
+	if (!ol_run_release(obj))
+		return false;
+	ol_destroy(obj);
+	return true;
+}
+
+/* A put that tells whether it released and freed the object. */
 static bool put_was_last(struct objlife *obj)
 {
 	uint32_t old = ol_sub32(&obj->_count, 1, OL_PUT_ORDER);
 
+	if (old == 1)
+		return release_last(obj);
 	if (OBJLIFE__PUT_IS_SLOW(old))
 		objlife__put_slow(obj, old);
-	return old == 1;
+	return false;
 }
 
 bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
@@ -173,10 +188,10 @@ bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
 	if (!obj)
 		return false;
 	if (!lock) {
-		bool last = put_was_last(obj);
+		bool freed = put_was_last(obj);
 
 		errno = EINVAL;
-		return last;
+		return freed;
 	}
 	if (put_unless_last(obj))
 		return false;
@@ -197,10 +212,12 @@ bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
 	ol_put_fence();
 	/* release runs under @lock (it may unlink the object from the table
 	 * the lock protects); the memory goes back after the unlock, so the
-	 * allocator is never called under the user's lock. */
+	 * allocator is never called under the user's lock. false: the object
+	 * leaks (a put inside init, or a release that took a reference), and
+	 * nothing went back. */
 	destroy = ol_run_release(obj);
 	pthread_mutex_unlock(lock);
 	if (destroy)
 		ol_destroy(obj);
-	return true;
+	return destroy;
 }

@@ -350,6 +350,106 @@ static void test_put_mutex_below_zero(void)
 	g_assert_cmpint(frees, ==, 1);
 }
 
+/* put_mutex returns true only when release ran and the memory went back:
+ * never for an object that leaks instead. */
+static int put_mutex_in_init = -1;
+
+static int init_put_mutex_own_ref(struct objlife *obj, void *arg)
+{
+	(void)arg;
+	put_mutex_in_init = objlife_put_mutex(obj, &table_lock);
+	return 0;
+}
+
+static const struct objlife_ops put_in_init_ops = {
+	.name = "put-in-init",
+	.init = init_put_mutex_own_ref,
+	.release = count_release,
+	.alloc = arena_alloc,
+	.free = arena_free,
+};
+
+static void test_put_mutex_inside_init_returns_false(void)
+{
+	struct objlife *obj;
+
+	releases = frees = 0;
+	arena_next = 0;
+	put_mutex_in_init = -1;
+	tu_events_start();
+	obj = objlife_alloc_size(&put_in_init_ops, sizeof(struct objlife), 8, NULL);
+	g_assert_nonnull(obj);
+	/* Nothing was released or freed: the object leaks, saturated. */
+	g_assert_cmpint(put_mutex_in_init, ==, 0);
+	g_assert_cmpint(releases, ==, 0);
+	g_assert_cmpint(frees, ==, 0);
+	tu_assert_one_event(OBJLIFE_EVENT_UNDERFLOW, obj);
+	g_assert_cmpuint(objlife_refcount(obj), ==, OBJLIFE_REFCOUNT_SATURATED);
+	g_assert_cmpint(pthread_mutex_trylock(&table_lock), ==, 0);
+	pthread_mutex_unlock(&table_lock);
+	objlife_may_leak(obj);
+}
+
+static void release_takes_a_ref(struct objlife *obj)
+{
+	objlife_get(obj);
+	releases++;
+}
+
+static const struct objlife_ops resurrect_ops = {
+	.name = "resurrect",
+	.release = release_takes_a_ref,
+	.alloc = arena_alloc,
+	.free = arena_free,
+};
+
+static struct objlife *new_resurrecting(void)
+{
+	struct objlife *obj;
+
+	releases = frees = 0;
+	arena_next = 0;
+	tu_events_start();
+	obj = objlife_alloc_size(&resurrect_ops, sizeof(struct objlife), 8, NULL);
+	g_assert_nonnull(obj);
+	return obj;
+}
+
+static void test_put_mutex_release_taking_a_ref_returns_false(void)
+{
+	struct objlife *obj = new_resurrecting();
+
+	/* release ran, but took a reference: the memory stays, leaked. */
+	g_assert_false(objlife_put_mutex(obj, &table_lock));
+	g_assert_cmpint(releases, ==, 1);
+	g_assert_cmpint(frees, ==, 0);
+	tu_assert_one_event(OBJLIFE_EVENT_GET_ON_ZERO, obj);
+	g_assert_cmpint(pthread_mutex_trylock(&table_lock), ==, 0);
+	pthread_mutex_unlock(&table_lock);
+	objlife_may_leak(obj);
+}
+
+static void test_put_mutex_lock_error_release_taking_a_ref_returns_false(void)
+{
+	pthread_mutexattr_t attr;
+	pthread_mutex_t checked;
+	struct objlife *obj = new_resurrecting();
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&checked, &attr);
+	pthread_mutexattr_destroy(&attr);
+	/* EDEADLK: the reference goes without the lock, and leaks. */
+	pthread_mutex_lock(&checked);
+	g_assert_false(objlife_put_mutex(obj, &checked));
+	g_assert_cmpint(releases, ==, 1);
+	g_assert_cmpint(frees, ==, 0);
+	tu_assert_one_event(OBJLIFE_EVENT_GET_ON_ZERO, obj);
+	pthread_mutex_unlock(&checked);
+	pthread_mutex_destroy(&checked);
+	objlife_may_leak(obj);
+}
+
 /* ---- OBJLIFE_DEBUG=abort: the default handler aborts ------------------ */
 
 static void test_abort_option_aborts_on_misuse(void)
@@ -412,6 +512,11 @@ int main(int argc, char **argv)
 	g_test_add_func(PATH "/put-mutex/lock-error-still-puts", test_put_mutex_lock_error_still_puts);
 	g_test_add_func(PATH "/put-mutex/saturated", test_put_mutex_on_saturated_count);
 	g_test_add_func(PATH "/put-mutex/below-zero", test_put_mutex_below_zero);
+	g_test_add_func(PATH "/put-mutex/inside-init-returns-false", test_put_mutex_inside_init_returns_false);
+	g_test_add_func(PATH "/put-mutex/release-taking-a-ref-returns-false",
+			test_put_mutex_release_taking_a_ref_returns_false);
+	g_test_add_func(PATH "/put-mutex/lock-error-release-taking-a-ref-returns-false",
+			test_put_mutex_lock_error_release_taking_a_ref_returns_false);
 	g_test_add_func(PATH "/abort/option-aborts-on-misuse", test_abort_option_aborts_on_misuse);
 	g_test_add_func(PATH "/abort/misuse-continues-by-default", test_misuse_continues_by_default);
 	return g_test_run();
