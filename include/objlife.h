@@ -296,8 +296,17 @@ OBJLIFE_API void objlife_put(struct objlife *obj);
  * of the initial reference inside ops->init, or a release that took a
  * reference; both reported) returns false. NULL @obj returns false. A
  * NULL @lock sets errno to EINVAL and drops the reference as objlife_put()
- * would, returning whether that released and freed the object. Declared
- * where there is <pthread.h>:
+ * would, returning whether that released and freed the object.
+ *
+ * When pthread_mutex_lock(@lock) fails (EDEADLK, ENOTRECOVERABLE, ...), the
+ * reference is still dropped, without the lock (release, if it runs, runs
+ * unlocked), and errno is set to that error. A robust @lock whose owner
+ * died holding it (EOWNERDEAD) is taken: the call goes on as with a plain
+ * lock, release included, but does not call pthread_mutex_consistent(),
+ * since only the caller can judge the state the dead owner left. It
+ * unlocks it inconsistent, which makes it unrecoverable (every later lock
+ * fails with ENOTRECOVERABLE), and sets errno to EOWNERDEAD. errno is left
+ * alone otherwise. Declared where there is <pthread.h>:
  * everywhere but a Windows compiler without a pthreads port (MSVC).
  */
 #ifdef OBJLIFE__HAVE_PTHREAD

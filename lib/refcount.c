@@ -180,10 +180,22 @@ static bool put_was_last(struct objlife *obj)
 	return false;
 }
 
+/* pthread_mutex_lock() returned @rc: did it take the lock? Only 0 and, for
+ * a robust mutex whose owner died holding it, EOWNERDEAD. */
+static bool lock_taken(int rc)
+{
+#ifdef EOWNERDEAD
+	if (rc == EOWNERDEAD)
+		return true;
+#endif
+	return rc == 0;
+}
+
 bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
 {
 	uint32_t old;
 	bool destroy;
+	int rc;
 
 	if (!obj)
 		return false;
@@ -196,17 +208,29 @@ bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
 	if (put_unless_last(obj))
 		return false;
 
-	if (pthread_mutex_lock(lock) != 0) {
-		/* An error-checking mutex this thread already holds, say. The
-		 * reference still goes: keeping it would leak the object. */
-		return put_was_last(obj);
+	rc = pthread_mutex_lock(lock);
+	if (!lock_taken(rc)) {
+		/* An error-checking mutex this thread already holds, a robust
+		 * one left unrecoverable, say. The reference still goes:
+		 * keeping it would leak the object. */
+		destroy = put_was_last(obj);
+		errno = rc;
+		return destroy;
 	}
+	/* Taken. With EOWNERDEAD its owner died holding it, and what it
+	 * protects may be half-updated: only the code that knows that state
+	 * can repair it and call pthread_mutex_consistent(). The library
+	 * does not, so the unlock below leaves the mutex unrecoverable (every
+	 * later lock fails with ENOTRECOVERABLE) instead of passing the state
+	 * on as sound; the caller learns it from errno. */
 	old = ol_sub32(&obj->_count, 1, OL_PUT_ORDER);
 	if (old != 1) {
 		/* Someone took a reference under @lock after our first look. */
 		if (OBJLIFE__PUT_IS_SLOW(old))
 			objlife__put_slow(obj, old);
 		pthread_mutex_unlock(lock);
+		if (rc)
+			errno = rc;
 		return false;
 	}
 	ol_put_fence();
@@ -219,5 +243,7 @@ bool objlife_put_mutex(struct objlife *obj, pthread_mutex_t *lock)
 	pthread_mutex_unlock(lock);
 	if (destroy)
 		ol_destroy(obj);
+	if (rc)
+		errno = rc;
 	return destroy;
 }
