@@ -201,7 +201,10 @@ struct objlife_ops {
  * errno set: EINVAL for bad input (NULL @ops or name, only one of
  * alloc/free, @size too small, @align not a power of two), ENOMEM, or
  * -ret of a failing init (a positive ret counts as -EINVAL). On failure
- * nothing stays allocated and release was not called. objlife_alloc() is
+ * nothing stays allocated and release was not called, except when a
+ * failing init left references behind: the object then leaks, saturated,
+ * reported once as INIT_LEAKED_REF and never counted as live (it is left
+ * out of objlife_live_count() and leak reports, as a may_leak object). objlife_alloc() is
  * the type-checked spelling; this one is for bindings.
  */
 OBJLIFE_API struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size,
@@ -427,7 +430,8 @@ OBJLIFE_API void objlife_set_report_handler(objlife_report_fn fn, void *data);
 /**
  * objlife_live_count() - how many objects of @ops are alive now.
  * NULL counts every type. Always on and cheap (per-thread counters, summed
- * here). Objects passed to objlife_may_leak() are not counted.
+ * here). Objects passed to objlife_may_leak() are not counted, nor are
+ * objects whose init failed, even those leaked as INIT_LEAKED_REF.
  */
 OBJLIFE_API size_t objlife_live_count(const struct objlife_ops *ops);
 
@@ -452,8 +456,8 @@ OBJLIFE_API size_t objlife_cache_trim(const struct objlife_ops *ops);
  * OBJLIFE_DEBUG contains "leaks"), in the form of the report lines; NULL
  * @out writes nothing. The report handler is not called: this is a listing
  * on demand, not an event. Returns how many objects are alive, as
- * objlife_live_count(NULL) does. Objects passed to objlife_may_leak() are
- * left out of both. Takes the registry's locks briefly, never while it
+ * objlife_live_count(NULL) does. Objects passed to objlife_may_leak(), and
+ * those whose init failed, are left out of both. Takes the registry's locks briefly, never while it
  * writes; while other threads allocate, the listing is a snapshot.
  */
 OBJLIFE_API size_t objlife_leak_check(FILE *out);

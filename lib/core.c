@@ -137,6 +137,18 @@ void ol_release(struct objlife *obj)
 		destroy(obj);
 }
 
+/* Leaves @obj out of the live counts and leak listings from now on (the
+ * registry's snapshot skips OL_MAY_LEAK), uncounting it once however often
+ * it is called. Returns the flags before. */
+static uint32_t uncount_for_good(struct objlife *obj)
+{
+	uint32_t old = ol_or32(&obj->_info, OL_MAY_LEAK, OL_RELAXED);
+
+	if (!(old & (OL_MAY_LEAK | OL_POISONED)))
+		ol_livecount_dec(obj->_ops);
+	return old;
+}
+
 /* init failed with @ret: give the memory back without release, unless init
  * left references behind, in which case someone may still point to it. */
 static __attribute__((noinline)) struct objlife *init_failed(struct objlife *obj, int ret)
@@ -148,6 +160,9 @@ static __attribute__((noinline)) struct objlife *init_failed(struct objlife *obj
 		ol_saturate(obj, OBJLIFE_EVENT_INIT_LEAKED_REF, count,
 			    "init failed (%s) and left references behind; the object will leak",
 			    strerror(err));
+		/* Never handed to the caller, so never alive: reported now, as
+		 * INIT_LEAKED_REF, and not again as a live object or a LEAK. */
+		uncount_for_good(obj);
 	} else {
 		destroy(obj);
 	}
@@ -261,10 +276,7 @@ void objlife_may_leak(struct objlife *obj)
 
 	if (!obj)
 		return;
-	/* Uncount once, however often it is called. */
-	old = ol_or32(&obj->_info, OL_MAY_LEAK, OL_RELAXED);
+	old = uncount_for_good(obj);
 	if (ol_unlikely(old & OL_POISONED))
 		ol_poison_access(obj, "may_leak");   /* uncounted when it died */
-	else if (!(old & OL_MAY_LEAK))
-		ol_livecount_dec(obj->_ops);
 }

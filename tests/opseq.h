@@ -286,10 +286,9 @@ static bool opseq_alloc_op(struct opseq *s, struct opseq_handle *h, enum opseq_a
 	case ALLOC_INIT_LEAKS_REF:
 		if (obj || err != EIO)
 			return opseq_fail(s, "init leaking a ref: got %p, errno %d", (void *)obj, err);
-		/* Leaked on purpose: someone holds the reference init took. */
+		/* Leaked on purpose: someone holds the reference init took.
+		 * Never handed out, so never live: reported, not counted. */
 		h->obj = &s->arena[s->arena_used - 1].obj;
-		h->counted = true;
-		s->model_live++;
 		model_saturate(s, h, OBJLIFE_EVENT_INIT_LEAKED_REF);
 		break;
 	case ALLOC_INIT_PUTS_OWN:
