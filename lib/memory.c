@@ -172,12 +172,28 @@ struct big_size {
 };
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t big_once = PTHREAD_ONCE_INIT;
 static struct big_size *big_sizes;
+
+/* A fork() while another thread holds big_lock must not leave the child
+ * with a lock nobody will release: the child's first big object would
+ * wait for it forever. big_lock is never held with another lock. */
+static void big_lock_(void) { pthread_mutex_lock(&big_lock); }
+static void big_unlock_(void) { pthread_mutex_unlock(&big_lock); }
+
+static void big_init(void)
+{
+	ol_atfork(big_lock_, big_unlock_, big_unlock_);
+}
 
 int ol_big_size_remember(const void *mem, size_t size)
 {
-	struct big_size *b = ol_malloc(OL_MEM_BIG_SIZE, sizeof(*b));
+	struct big_size *b;
 
+	/* Here, not in forget: no size is forgotten before one is
+	 * remembered, so the handlers exist before the lock is first used. */
+	pthread_once(&big_once, big_init);
+	b = ol_malloc(OL_MEM_BIG_SIZE, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->mem = mem;

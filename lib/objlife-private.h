@@ -49,6 +49,29 @@
 # define ol_atfork(prepare, parent, child) ((void)pthread_atfork(prepare, parent, child))
 #endif
 
+/* The library's locks and their fork handlers. Each prepare handler takes
+ * its lock and the parent and child handlers release it, so that a child
+ * never inherits a lock held by a thread it does not have. The first four
+ * below register their handlers (in a pthread_once) before their lock is
+ * first taken, and none of them is held while another lock of the library
+ * is taken: the registry's shards are taken together only by their own
+ * handler, in index order.
+ *
+ *   lock                 file          handlers (prepare / parent, child)
+ *   big_lock             memory.c      big_lock_ / big_unlock_
+ *   depot_lock           stackdepot.c  depot_lock_ / depot_unlock_
+ *   shards[0..63].lock   registry.c    lock_all / unlock_all
+ *   q_lock               poison.c      q_lock_ / q_unlock_
+ *   lc_lock              livecount.c   see there
+ *   handler_lock         report.c      see there
+ *
+ * The pthread_once controls (options.c, stackdepot.c, registry.c,
+ * poison.c, livecount.c, backtrace.c, cache.c, memory.c) need no handler
+ * with glibc, which restarts in the child a once whose routine a fork
+ * interrupted. (Where the C library does not, a fork during the first
+ * call of one of these routines can leave the child waiting on it.)
+ * cache.c has no lock: its magazines are per thread. */
+
 /* ------------------------------------------------------------------ */
 /* struct objlife::_info: flags in the low byte, the size above them. */
 /* ------------------------------------------------------------------ */

@@ -9,6 +9,11 @@
 #include "testutil.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 /* At least 8 threads and a million operations in every case. */
 #define N_THREADS 8
@@ -401,11 +406,170 @@ static void test_table_put_mutex(void)
 	run_table(true);
 }
 
+/* ---- fork while another thread allocates big objects ---------------- */
+
+/* Sizes from 16 MiB on do not fit the object header: the library keeps
+ * them in a locked list, which a fork must not leave locked in the child. */
+#define BIG_SIZE ((size_t)16 << 20)
+#define FORKS 50
+/* How long a child may take; the limit turns a hang into a failure. */
+#define CHILD_LIMIT_MS 10000
+/* Big objects the churning thread keeps alive, putting the oldest: each
+ * put then finds its size at the far end of the list, so that the list's
+ * lock is held for much of the time, as in a program with many. Fewer
+ * where 4 GiB of address space is all there is. */
+#define BIG_KEPT (sizeof(void *) == 8 ? 256 : 32)
+
+/* The churning thread's objects come from regions it maps once and reuses
+ * (only it allocates and frees them, so they need no lock): a round is
+ * then mostly the library's own work, not mmap's. Fresh anonymous pages
+ * are zero, and only the header's page is ever written, which a region
+ * gets back zeroed. The children do not inherit the regions, so that
+ * after a fork the thread's writes to them are not copy-on-write faults,
+ * which would keep it out of the library's code around the forks. */
+static struct {
+	void *region[BIG_KEPT + 1];
+	unsigned n;                   /* free regions, on top of the array */
+} big_pool;
+
+static void *big_pool_alloc(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	(void)ops;
+	g_assert_cmpuint(size, ==, BIG_SIZE);
+	g_assert_cmpuint(align, <=, 4096);
+	return big_pool.n ? big_pool.region[--big_pool.n] : NULL;
+}
+
+static void big_pool_free(const struct objlife_ops *ops, void *mem, size_t size)
+{
+	(void)ops;
+	g_assert_cmpuint(size, ==, BIG_SIZE);
+	memset(mem, 0, 4096);
+	big_pool.region[big_pool.n++] = mem;
+}
+
+static void big_pool_open(void)
+{
+	unsigned i;
+
+	for (i = 0; i < G_N_ELEMENTS(big_pool.region); i++) {
+		void *mem = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		g_assert_true(mem != MAP_FAILED);
+		g_assert_cmpint(madvise(mem, BIG_SIZE, MADV_DONTFORK), ==, 0);
+		big_pool.region[i] = mem;
+	}
+	big_pool.n = G_N_ELEMENTS(big_pool.region);
+}
+
+static void big_pool_close(void)
+{
+	g_assert_cmpuint(big_pool.n, ==, G_N_ELEMENTS(big_pool.region));
+	while (big_pool.n)
+		g_assert_cmpint(munmap(big_pool.region[--big_pool.n], BIG_SIZE), ==, 0);
+}
+
+static const struct objlife_ops big_pooled_ops = {
+	.name = "big-pooled", .alloc = big_pool_alloc, .free = big_pool_free,
+};
+/* The children's: the C library's allocator. */
+static const struct objlife_ops big_ops = { .name = "big" };
+static int big_stop;
+static unsigned long big_rounds;
+
+static void *big_churn(void *p)
+{
+	pthread_barrier_t *start = p;
+	struct objlife *kept[BIG_KEPT];
+	unsigned long n;
+
+	for (n = 0; n < BIG_KEPT; n++) {
+		kept[n] = objlife_alloc_size(&big_pooled_ops, BIG_SIZE, 8, NULL);
+		g_assert_nonnull(kept[n]);
+	}
+	pthread_barrier_wait(start);
+	for (n = 0; !__atomic_load_n(&big_stop, __ATOMIC_ACQUIRE); n++) {
+		objlife_put(kept[n % BIG_KEPT]);
+		kept[n % BIG_KEPT] = objlife_alloc_size(&big_pooled_ops, BIG_SIZE, 8, NULL);
+		g_assert_nonnull(kept[n % BIG_KEPT]);
+	}
+	big_rounds = n;
+	for (n = 0; n < BIG_KEPT; n++)
+		objlife_put(kept[n]);
+	return NULL;
+}
+
+/* The child's whole life: one big object, made and freed. */
+static void big_child(void)
+{
+	struct objlife *obj = objlife_alloc_size(&big_ops, BIG_SIZE, 8, NULL);
+
+	if (!obj)
+		_exit(2);
+	objlife_put(obj);
+	_exit(objlife_live_count(&big_ops) == 0 ? 0 : 3);
+}
+
+/* Waits up to CHILD_LIMIT_MS for @pid; kills it past that. Returns its
+ * wait status, or -1 when it hung. */
+static int wait_bounded(pid_t pid)
+{
+	const struct timespec tick = { 0, 1000000 };   /* 1 ms */
+	int status, ms;
+
+	for (ms = 0; ms < CHILD_LIMIT_MS; ms++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		g_assert_cmpint(r, !=, -1);
+		if (r == pid)
+			return status;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	return -1;
+}
+
+static void test_fork_while_big_objects_churn(void)
+{
+	pthread_barrier_t start;
+	pthread_t churn;
+	int i, status = 0;
+
+	big_stop = 0;
+	big_pool_open();
+	pthread_barrier_init(&start, NULL, 2);
+	g_assert_cmpint(pthread_create(&churn, NULL, big_churn, &start), ==, 0);
+	pthread_barrier_wait(&start);
+	/* Up to the first child that hangs or fails: one is a failure. */
+	for (i = 0; i < FORKS && status == 0; i++) {
+		pid_t pid = fork();
+
+		g_assert_cmpint(pid, !=, -1);
+		if (pid == 0)
+			big_child();
+		status = wait_bounded(pid);
+	}
+	__atomic_store_n(&big_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(churn, NULL);
+	pthread_barrier_destroy(&start);
+	big_pool_close();
+	g_test_message("%lu big objects made and freed during %d forks", big_rounds, i);
+	g_assert_cmpint(status, !=, -1);          /* -1: the child hung */
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_assert_cmpint(i, ==, FORKS);
+	g_assert_cmpuint(objlife_live_count(&big_pooled_ops), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/threads/release-once-across-threads", test_release_once_across_threads);
 	g_test_add_func("/threads/table/get-unless-zero-never-returns-dying", test_table_get_unless_zero);
 	g_test_add_func("/threads/table/put-mutex-never-returns-dying", test_table_put_mutex);
+	g_test_add_func("/threads/fork/child-allocates-big-while-a-thread-does",
+			test_fork_while_big_objects_churn);
 	return g_test_run();
 }
