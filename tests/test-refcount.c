@@ -375,25 +375,19 @@ static void init_owner_died(pthread_mutex_t *lock)
 
 /* Whether an owner's death is seen at all: qemu's user mode has no
  * set_robust_list, and there the mutex just stays locked (a lock would
- * wait forever). Then the cases below have nothing to check, and say so. */
+ * wait forever). There the robust-mutex cases cannot exist, and are not
+ * registered (main() says so in a TAP comment). */
 static bool owner_death_is_seen(void)
 {
-	static int seen = -1;
+	pthread_mutex_t probe;
+	int rc;
 
-	if (seen < 0) {
-		pthread_mutex_t probe;
-		int rc;
-
-		init_owner_died(&probe);
-		rc = pthread_mutex_trylock(&probe);
-		seen = rc == EOWNERDEAD;
-		if (rc == EOWNERDEAD || rc == 0)
-			pthread_mutex_unlock(&probe);
-		pthread_mutex_destroy(&probe);
-	}
-	if (!seen)
-		g_test_skip("robust mutexes do not see their owner die here (qemu user mode?)");
-	return seen;
+	init_owner_died(&probe);
+	rc = pthread_mutex_trylock(&probe);
+	if (rc == EOWNERDEAD || rc == 0)
+		pthread_mutex_unlock(&probe);
+	pthread_mutex_destroy(&probe);
+	return rc == EOWNERDEAD;
 }
 
 static void test_put_mutex_owner_died_releases_under_lock(void)
@@ -401,8 +395,6 @@ static void test_put_mutex_owner_died_releases_under_lock(void)
 	pthread_mutex_t robust;
 	struct objlife *obj;
 
-	if (!owner_death_is_seen())
-		return;
 	obj = new_locked();
 	init_owner_died(&robust);
 	release_lock = &robust;
@@ -420,8 +412,6 @@ static void test_put_mutex_owner_died_leaves_lock_unrecoverable(void)
 	pthread_mutex_t robust;
 	struct objlife *obj;
 
-	if (!owner_death_is_seen())
-		return;
 	obj = new_locked();
 	init_owner_died(&robust);
 	release_lock = &robust;
@@ -438,8 +428,6 @@ static void test_put_mutex_unrecoverable_lock_still_puts(void)
 	pthread_mutex_t robust;
 	struct objlife *obj;
 
-	if (!owner_death_is_seen())
-		return;
 	obj = new_locked();
 	init_owner_died(&robust);
 	release_lock = &robust;
@@ -616,12 +604,17 @@ int main(int argc, char **argv)
 	g_test_add_func(PATH "/put-mutex/lock-error-still-puts", test_put_mutex_lock_error_still_puts);
 	g_test_add_func(PATH "/put-mutex/saturated", test_put_mutex_on_saturated_count);
 	g_test_add_func(PATH "/put-mutex/below-zero", test_put_mutex_below_zero);
-	g_test_add_func(PATH "/put-mutex/owner-died/releases-under-lock",
-			test_put_mutex_owner_died_releases_under_lock);
-	g_test_add_func(PATH "/put-mutex/owner-died/leaves-lock-unrecoverable",
-			test_put_mutex_owner_died_leaves_lock_unrecoverable);
-	g_test_add_func(PATH "/put-mutex/unrecoverable-lock-still-puts",
-			test_put_mutex_unrecoverable_lock_still_puts);
+	if (owner_death_is_seen()) {
+		g_test_add_func(PATH "/put-mutex/owner-died/releases-under-lock",
+				test_put_mutex_owner_died_releases_under_lock);
+		g_test_add_func(PATH "/put-mutex/owner-died/leaves-lock-unrecoverable",
+				test_put_mutex_owner_died_leaves_lock_unrecoverable);
+		g_test_add_func(PATH "/put-mutex/unrecoverable-lock-still-puts",
+				test_put_mutex_unrecoverable_lock_still_puts);
+	} else {
+		printf("# robust mutexes do not see their owner die here (qemu's user mode has no "
+		       "set_robust_list): the owner-died cases are not registered\n");
+	}
 	g_test_add_func(PATH "/put-mutex/inside-init-returns-false", test_put_mutex_inside_init_returns_false);
 	g_test_add_func(PATH "/put-mutex/release-taking-a-ref-returns-false",
 			test_put_mutex_release_taking_a_ref_returns_false);
