@@ -414,6 +414,7 @@ bool ol_livecount_types(struct ol_type_live **types, size_t *n)
 {
 	struct lc_copy c = { NULL, 0, 0, 0, true };
 
+	pthread_once(&lc_once, lc_init);   /* the fork handlers, before the lock */
 	pthread_mutex_lock(&lc_lock);
 	made_of_all();
 	ol_amap_foreach(&lc_types, gone_of_type, &c);
@@ -428,6 +429,7 @@ size_t objlife_live_count(const struct objlife_ops *ops)
 	struct lc_type *type;
 	size_t live = 0;
 
+	pthread_once(&lc_once, lc_init);   /* the fork handlers, before the lock */
 	pthread_mutex_lock(&lc_lock);
 	if (!ops) {
 		/* complete = false: add up, copy nothing. */

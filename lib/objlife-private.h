@@ -51,19 +51,22 @@
 
 /* The library's locks and their fork handlers. Each prepare handler takes
  * its lock and the parent and child handlers release it, so that a child
- * never inherits a lock held by a thread it does not have. The first four
- * below register their handlers (in a pthread_once) before their lock is
- * first taken, and none of them is held while another lock of the library
- * is taken: the registry's shards are taken together only by their own
- * handler, in index order.
+ * never inherits a lock held by a thread it does not have. Each registers
+ * its handlers (in a pthread_once) before its lock is first taken, and
+ * none of them is held while another lock of the library is taken: the
+ * registry's shards are taken together only by their own handler, in
+ * index order.
  *
  *   lock                 file          handlers (prepare / parent, child)
  *   big_lock             memory.c      big_lock_ / big_unlock_
  *   depot_lock           stackdepot.c  depot_lock_ / depot_unlock_
  *   shards[0..63].lock   registry.c    lock_all / unlock_all
  *   q_lock               poison.c      q_lock_ / q_unlock_
- *   lc_lock              livecount.c   see there
- *   handler_lock         report.c      see there
+ *   lc_lock              livecount.c   lc_atfork_prepare / lc_atfork_parent
+ *   stream_lock          options.c     stream_lock_take / stream_lock_drop
+ *   handler_lock         report.c      handler_lock_prepare / handler_lock_parent,
+ *                                      handler_lock_child (which also forgets
+ *                                      the handler calls of other threads)
  *
  * The pthread_once controls (options.c, stackdepot.c, registry.c,
  * poison.c, livecount.c, backtrace.c, cache.c, memory.c) need no handler
