@@ -336,24 +336,15 @@ void ol_livecount_each_slot(void (*fn)(struct ol_lc_slot *slot, void *data), voi
 	t->hold--;
 }
 
-/* lc_lock held: the two passes over one type's counters. */
-static uintptr_t type_made(struct lc_type *type)
+/* lc_lock held: one type's objects made, or gone (@which), on every
+ * thread: one pass of a read. */
+static uintptr_t type_sum(struct lc_type *type, unsigned which)
 {
-	uintptr_t n = type->shared[OL_LC_MADE];
+	uintptr_t n = type->shared[which];
 	struct ol_lc_slot *s;
 
 	for (s = type->slots; s; s = s->type_next)
-		n += ol_loadup(&s->n[OL_LC_MADE], OL_RELAXED);
-	return n;
-}
-
-static uintptr_t type_gone(struct lc_type *type)
-{
-	uintptr_t n = type->shared[OL_LC_GONE];
-	struct ol_lc_slot *s;
-
-	for (s = type->slots; s; s = s->type_next)
-		n += ol_loadup(&s->n[OL_LC_GONE], OL_RELAXED);
+		n += ol_loadup(&s->n[which], OL_RELAXED);
 	return n;
 }
 
@@ -372,7 +363,7 @@ static void made_of_type(struct ol_anode *node, void *data)
 	struct lc_type *type = type_of(node);
 
 	(void)data;
-	type->made = type_made(type);
+	type->made = type_sum(type, OL_LC_MADE);
 }
 
 /* lc_lock held: every type's first pass, in type->made. */
@@ -394,7 +385,7 @@ static void gone_of_type(struct ol_anode *node, void *data)
 {
 	struct lc_type *type = type_of(node);
 	struct lc_copy *c = data;
-	size_t live = live_of(type->made, type_gone(type));
+	size_t live = live_of(type->made, type_sum(type, OL_LC_GONE));
 
 	if (!live)
 		return;
@@ -439,10 +430,10 @@ size_t objlife_live_count(const struct objlife_ops *ops)
 		ol_amap_foreach(&lc_types, gone_of_type, &c);
 		live = c.live;
 	} else if ((type = type_find(ops, false)) != NULL) {
-		uintptr_t made = type_made(type);
+		uintptr_t made = type_sum(type, OL_LC_MADE);
 
 		between_passes();
-		live = live_of(made, type_gone(type));
+		live = live_of(made, type_sum(type, OL_LC_GONE));
 	}
 	pthread_mutex_unlock(&lc_lock);
 	return live;
