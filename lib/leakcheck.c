@@ -411,8 +411,11 @@ static void emit_report(const char *text, const struct objlife *obj, void *data)
 	ol_report_part(OBJLIFE_EVENT_LEAK, obj, text);
 }
 
-void ol_leak_report_at_exit(void)
+size_t ol_leak_report_at_exit(void)
 {
-	if (leak_groups(emit_report, NULL))
+	size_t n = leak_groups(emit_report, NULL);
+
+	if (n)
 		ol_report_abort_if_asked();
+	return n;
 }

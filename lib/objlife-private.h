@@ -260,6 +260,7 @@ enum {
 	OL_OPT_LEAKS = 1u << 1,   /* registry.c, leakcheck.c, stacks */
 	OL_OPT_REFS = 1u << 2,    /* tracker.c; implies OL_OPT_LEAKS */
 	OL_OPT_POISON = 1u << 3,  /* poison.c */
+	OL_OPT_EXITCODE = 1u << 4, /* exitcode=N: leaks at exit exit with N (implies leaks) */
 	OL_OPT_UNREAD = 1u << 31, /* ol_options_cached only: not read yet */
 };
 /* What the allocation and teardown paths look at: one test of one cached
@@ -276,6 +277,8 @@ static inline unsigned ol_options_now(void)
 {
 	return ol_load32(&ol_options_cached, OL_RELAXED);
 }
+/* exitcode=N's N, when OL_OPT_EXITCODE is set. */
+int ol_options_exit_code(void);
 /* Where the default handler writes: OBJLIFE_DEBUG_FILE, or stderr. The
  * file is opened by the first call, without blocking; when that fails,
  * stderr, after one line saying so. */
@@ -385,7 +388,8 @@ void ol_leak_set_free(struct ol_leak_set *set);
 /* leakcheck.c: the report at exit, called by registry.c's destructor
  * (after the program's atexit handlers, C++ static destructors and ELF
  * destructors) when "leaks" is on. */
-void ol_leak_report_at_exit(void);
+/* Returns how many reports it made: 0 when nothing leaked. */
+size_t ol_leak_report_at_exit(void);
 
 /* ------------------------------------------------------------------ */
 /* tracker.c: reference trackers, when OBJLIFE_DEBUG has refs         */

@@ -34,6 +34,8 @@ static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
  * hence after options_once (see ol_options_now()), and by the allocation
  * path, which calls ol_options() while it still reads OL_OPT_UNREAD. */
 unsigned ol_options_cached = OL_OPT_UNREAD;
+/* exitcode=N's N; written with the options, inside options_once. */
+static int exit_code;
 
 static const struct {
 	const char *word;
@@ -42,14 +44,17 @@ static const struct {
 } option_words[] = {
 	{ "leaks", OL_OPT_LEAKS,
 	  "keep a registry of live objects with their allocation stacks; report\n"
-	  "objlife:            the live ones at exit, by type and allocation site" },
+	  "objlife:              the live ones at exit, by type and allocation site" },
 	{ "refs", OL_OPT_REFS | OL_OPT_LEAKS,
 	  "objlife_get_tracked() records who holds each reference; leaked and\n"
-	  "objlife:            misused trackers are reported with stacks (implies leaks)" },
+	  "objlife:              misused trackers are reported with stacks (implies leaks)" },
 	{ "poison", OL_OPT_POISON,
 	  "keep freed objects in a bounded quarantine, filled and marked dead, so\n"
-	  "objlife:            a get or put on them is reported instead of corrupting memory" },
+	  "objlife:              a get or put on them is reported instead of corrupting memory" },
 	{ "abort", OL_OPT_ABORT, "the default report handler aborts after reporting" },
+	{ "exitcode=N", OL_OPT_EXITCODE | OL_OPT_LEAKS,
+	  "a process whose report at exit lists leaks exits with status N (0 to\n"
+	  "objlife:              255), without aborting on other reports (implies leaks)" },
 	{ "help", 0, "print this list" },
 };
 #define N_OPTIONS (sizeof(option_words) / sizeof(option_words[0]))
@@ -77,7 +82,7 @@ static void print_help(void)
 
 	fputs("objlife: OBJLIFE_DEBUG is a comma-separated list of:\n", stderr);
 	for (i = 0; i < N_OPTIONS; i++)
-		fprintf(stderr, "objlife:   %-8s %s\n", option_words[i].word, option_words[i].help);
+		fprintf(stderr, "objlife:   %-10s %s\n", option_words[i].word, option_words[i].help);
 	fputs("objlife: OBJLIFE_DEBUG_FILE=path writes reports to path instead of stderr\n", stderr);
 	fprintf(stderr, "objlife: stacks: %s\n", ol_backtrace_method());
 }
@@ -92,6 +97,29 @@ static void print_unknown(const char *word, size_t len)
 	fputs(")\n", stderr);
 }
 
+#define EXITCODE "exitcode="
+
+/* exitcode=N, N from 0 to 255 in decimal; false for anything else. */
+static bool parse_exit_code(const char *word, size_t len)
+{
+	int n = 0;
+	size_t i;
+
+	len -= strlen(EXITCODE);
+	word += strlen(EXITCODE);
+	if (!len || len > 3)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (word[i] < '0' || word[i] > '9')
+			return false;
+		n = n * 10 + (word[i] - '0');
+	}
+	if (n > 255)
+		return false;
+	exit_code = n;
+	return true;
+}
+
 static unsigned parse(const char *list)
 {
 	unsigned flags = 0;
@@ -101,6 +129,17 @@ static unsigned parse(const char *list)
 		size_t len = strcspn(list, ",");
 		size_t i;
 
+		if (len >= strlen(EXITCODE) && !strncmp(list, EXITCODE, strlen(EXITCODE))) {
+			if (parse_exit_code(list, len))
+				flags |= OL_OPT_EXITCODE | OL_OPT_LEAKS;
+			else
+				fprintf(stderr, "objlife: OBJLIFE_DEBUG: '%.*s' ignored: exitcode wants a "
+					"number from 0 to 255\n", (int)len, list);
+			list += len;
+			if (*list == ',')
+				list++;
+			continue;
+		}
 		for (i = 0; i < N_OPTIONS; i++) {
 			if (strlen(option_words[i].word) == len &&
 			    !strncmp(option_words[i].word, list, len))
@@ -147,6 +186,11 @@ static void read_options(void)
 	 * child with a lock nobody will release. */
 	ol_atfork(stream_lock_take, stream_lock_drop, stream_lock_drop);
 	ol_store32(&ol_options_cached, options, OL_RELEASE);
+}
+
+int ol_options_exit_code(void)
+{
+	return exit_code;
 }
 
 /* Why report_path cannot be opened, for the line that says so. */

@@ -27,6 +27,9 @@
  */
 #include "objlife-private.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,8 +112,15 @@ static OL_LAST_DESTRUCTOR void registry_at_exit(void)
 {
 	/* Only where "leaks" was read: a process that never needed the
 	 * options does not read them now. */
-	if (ol_load32(&ol_options_cached, OL_ACQUIRE) & OL_OPT_LEAKS)
-		ol_leak_report_at_exit();
+	unsigned options = ol_load32(&ol_options_cached, OL_ACQUIRE);
+
+	if (!(options & OL_OPT_LEAKS) || !ol_leak_report_at_exit() || !(options & OL_OPT_EXITCODE))
+		return;
+	/* exitcode=N, as LeakSanitizer's: the exit status says there were
+	 * leaks. The program's streams are flushed first, as exit() would
+	 * have done after the destructors. */
+	fflush(NULL);
+	_exit(ol_options_exit_code());
 }
 
 unsigned ol_registry_shard_of(uintptr_t key)

@@ -415,6 +415,68 @@ static void test_registry_under_8_threads(void)
 	tu_trap_with_debug("leaks");
 }
 
+/* ---- exitcode=N --------------------------------------------------------- */
+
+static bool exited_with(const struct diag_run *r, int code)
+{
+	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
+}
+
+/* Leaks at exit: the report, then exit status N. */
+static void test_exitcode_leaks_exit_with_it(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "leak-three", "exitcode=23", NULL);
+
+	g_assert_true(exited_with(&r, 23));
+	/* exitcode implies leaks: the report is the usual one. */
+	tu_assert_has(r.err, "objlife: LEAK: 3 x session (counts 1,1,2) allocated at:\n");
+	diag_run_free(&r);
+}
+
+static void test_exitcode_clean_program_exits_zero(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "clean", "exitcode=23", NULL);
+
+	g_assert_true(exited_with(&r, 0));
+	g_assert_cmpstr(r.out, ==, "live=0\n");
+	g_assert_cmpstr(r.err, ==, "");
+	diag_run_free(&r);
+}
+
+/* A misuse is reported and the program goes on (no abort); the object it
+ * saturated leaks, so the exit status says so. */
+static void test_exitcode_does_not_abort_on_misuse(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "underflow", "exitcode=7", NULL);
+
+	g_assert_true(exited_with(&r, 7));
+	g_assert_cmpstr(r.out, ==, "still running, count=saturated\n");
+	tu_assert_in_order(r.err, "objlife: UNDERFLOW: ", "objlife: LEAK: ");
+	diag_run_free(&r);
+}
+
+/* The program's buffered output is written before the status is set. */
+static void test_exitcode_flushes_output(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "leak-unflushed", "exitcode=9", NULL);
+
+	g_assert_true(exited_with(&r, 9));
+	g_assert_cmpstr(r.out, ==, "unflushed");
+	diag_run_free(&r);
+}
+
+/* exitcode with a number out of range is said once and ignored, leaks
+ * included: the program runs as without it. */
+static void test_exitcode_out_of_range_is_ignored(void)
+{
+	struct diag_run r = diag_spawn("lifecycle", "leak-three", "exitcode=256", NULL);
+
+	g_assert_true(exited_with(&r, 0));
+	g_assert_cmpstr(r.err, ==, "objlife: OBJLIFE_DEBUG: 'exitcode=256' ignored: exitcode wants a "
+			"number from 0 to 255\n");
+	diag_run_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -422,6 +484,11 @@ int main(int argc, char **argv)
 			test_exit_report_names_type_count_and_function);
 	g_test_add_func("/diag/leaks/exit-report-goes-to-debug-file", test_exit_report_goes_to_debug_file);
 	g_test_add_func("/diag/leaks/unset-reports-no-leaks", test_unset_debug_reports_no_leaks);
+	g_test_add_func("/diag/leaks/exitcode/leaks-exit-with-it", test_exitcode_leaks_exit_with_it);
+	g_test_add_func("/diag/leaks/exitcode/clean-program-exits-zero", test_exitcode_clean_program_exits_zero);
+	g_test_add_func("/diag/leaks/exitcode/does-not-abort-on-misuse", test_exitcode_does_not_abort_on_misuse);
+	g_test_add_func("/diag/leaks/exitcode/flushes-output", test_exitcode_flushes_output);
+	g_test_add_func("/diag/leaks/exitcode/out-of-range-is-ignored", test_exitcode_out_of_range_is_ignored);
 	g_test_add_func("/diag/clean/unset-prints-nothing", test_unset_debug_prints_nothing_for_a_clean_program);
 	g_test_add_func("/diag/clean/all-checks-print-nothing", test_all_checks_print_nothing_for_a_clean_program);
 	g_test_add_func("/diag/abort/misuse-is-sigabrt", test_abort_turns_a_misuse_into_sigabrt);

@@ -144,7 +144,7 @@ static void test_unknown_word_warns_once(void)
 	unsetenv("OBJLIFE_DEBUG");
 	/* The program goes on, known words still apply, one warning. */
 	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("objlife: OBJLIFE_DEBUG: unknown option 'bogus' (valid: leaks, refs, poison, abort, help)\n"
+	g_test_trap_assert_stderr("objlife: OBJLIFE_DEBUG: unknown option 'bogus' (valid: leaks, refs, poison, abort, exitcode=N, help)\n"
 				  "objlife: UNDERFLOW: *\n");
 }
 

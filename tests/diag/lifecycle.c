@@ -33,6 +33,7 @@ void drop_ref_again(struct session *s, struct objlife_tracker **t);
 void put_below_zero(struct session *s);
 void write_after_free(struct session *s);
 int mode_leak_three(void);
+int mode_leak_unflushed(void);
 int mode_leak_tracker(void);
 int mode_double_drop(void);
 int mode_other_object(void);
@@ -81,6 +82,15 @@ NOINLINE void leak_three_sessions(void)
 NOINLINE void free_one_session(void)
 {
 	objlife_put(&session_new()->ref);
+}
+
+/* Output still in the stdio buffer at exit (no newline on a line-buffered
+ * stream), and one leaked session. */
+NOINLINE int mode_leak_unflushed(void)
+{
+	forgotten[0] = session_new();
+	printf("unflushed");
+	return 0;
 }
 
 NOINLINE int mode_leak_three(void)
@@ -231,6 +241,7 @@ static const struct {
 	int (*fn)(void);
 } modes[] = {
 	{ "leak-three", mode_leak_three },
+	{ "leak-unflushed", mode_leak_unflushed },
 	{ "leak-tracker", mode_leak_tracker },
 	{ "double-drop", mode_double_drop },
 	{ "other-object", mode_other_object },
