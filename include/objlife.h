@@ -687,7 +687,13 @@ static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
  * <objlife/cleanup.h>: a function the cleanup attribute calls with a
  * pointer to the variable. Defining one needs no compiler support; using
  * it does. The value is named _T inside @free, as in the kernel. */
-#define OBJLIFE__FREE_FN(name) objlife__free_##name
+#ifdef OBJLIFE_SHORT_NAMES
+/* The kernel's name, which kernel headers define by hand (path.h:
+ * `#define __free_path_put path_put`). */
+# define OBJLIFE__FREE_FN(name) __free_##name
+#else
+# define OBJLIFE__FREE_FN(name) objlife__free_##name
+#endif
 #define OBJLIFE__DEFINE_FREE_FN(name, type, free) \
 	OBJLIFE__UNUSED static inline void OBJLIFE__FREE_FN(name)(void *objlife__p) \
 	{ OBJLIFE__UNUSED type _T = *(type *)objlife__p; free; }

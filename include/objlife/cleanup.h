@@ -7,8 +7,14 @@
  * scope is left (end of block, return, break, continue); a guard holds a
  * lock from its definition to the end of its scope. An init that acquires
  * six resources needs no goto and no unwind labels. The spellings are the
- * Linux kernel's (include/linux/cleanup.h), with an objlife_ prefix; define
- * OBJLIFE_SHORT_NAMES before the include for the kernel's own names.
+ * Linux kernel's (include/linux/cleanup.h, as of Linux 6.18), with an
+ * objlife_ prefix; define OBJLIFE_SHORT_NAMES before the include for the
+ * kernel's own names: then every public macro of the kernel's header
+ * exists, generates the names the kernel generates (__free_<name>,
+ * class_<name>_t, _constructor, _destructor, _lock_ptr, _lock_err,
+ * _is_conditional), and kernel code compiles and runs unchanged. Define
+ * OBJLIFE_NO_SHORT_GUARDS too when that code defines its own `mutex` or
+ * `spinlock` guard: the pthread guards then keep only their pthread_ names.
  *
  * Rules of use
  *
@@ -118,8 +124,8 @@
  *  5. Hand ownership out with objlife_steal() (or objlife_return_ptr(),
  *     objlife_retain_and_null()): it leaves NULL behind, and free classes
  *     test for NULL, so nothing is freed. Conditional guards (trylock) are
- *     for objlife_scoped_guard() and objlife_scoped_cond_guard(), which
- *     tell you whether the lock was taken; objlife_guard() cannot.
+ *     for objlife_acquire() and the scoped forms, which tell you whether
+ *     the lock was taken; objlife_guard() cannot.
  *
  *  6. Cleanups do not run on longjmp(), exit() or abort(): only when the
  *     scope is left by the language's own control flow.
@@ -127,7 +133,8 @@
  * Free, exit, lock and unlock expressions name the value _T, as in the
  * kernel. A conditional guard's lock expression counts as acquired when it
  * is true; with the optional cond argument its int result is named _RET and
- * cond decides. The prefixed OBJLIFE_DEFINE_* macros are written with a
+ * cond decides. A failed acquire keeps its -errno in the guard, as an error
+ * pointer in the kernel's encoding, for objlife_acquire_err(). The prefixed OBJLIFE_DEFINE_* macros are written with a
  * trailing semicolon; the kernel spellings, as in the kernel, without one.
  * Everything the DEFINE macros generate is marked unused, so defining a
  * class you do not use costs nothing and warns about nothing.
@@ -142,6 +149,7 @@
 
 #include <objlife.h>
 
+#include <errno.h>          /* EBUSY, what lock_err reports for a NULL guard */
 #include <stdint.h>
 #include <stdlib.h>
 #ifdef OBJLIFE__HAVE_PTHREAD
@@ -179,6 +187,38 @@
 #define OBJLIFE__TAKE_SEMICOLON(kind, name) \
 	typedef int objlife__##kind##_##name##_semicolon
 
+/* The names a class generates. With OBJLIFE_SHORT_NAMES they are the
+ * kernel's, because kernel headers spell them by hand (file.h writes
+ * class_fd_prepare_t and its destructor itself); otherwise they stay in
+ * the library's namespace. The free class's function is named the same way
+ * in <objlife.h>, which picks by the same macro when it is included. */
+#ifdef OBJLIFE_SHORT_NAMES
+# define OBJLIFE__CLASS_NAME(name, what) class_##name##_##what
+# undef OBJLIFE__FREE_FN
+# define OBJLIFE__FREE_FN(name) __free_##name
+#else
+# define OBJLIFE__CLASS_NAME(name, what) objlife__class_##name##_##what
+#endif
+
+/* Error pointers, the kernel's encoding: the last OBJLIFE__MAX_ERRNO
+ * addresses stand for -1 .. -4095, which no object occupies, so a guard's
+ * one pointer says "held", "not taken" (NULL) or "failed with -errno".
+ * Kernel code's own ERR_PTR()/IS_ERR()/PTR_ERR() read them unchanged. */
+#define OBJLIFE__MAX_ERRNO 4095
+#define OBJLIFE__ERR_PTR(err) ((void *)(intptr_t)(err))
+#define OBJLIFE__IS_ERR_PTR(p) \
+	((uintptr_t)(p) >= (uintptr_t)-OBJLIFE__MAX_ERRNO)
+/* True for NULL too: subtracting 1 wraps NULL around to the top, among
+ * the error values, so one comparison says "nothing to unlock". */
+#define OBJLIFE__GUARD_IS_ERR(p) \
+	((uintptr_t)(p) - 1 >= (uintptr_t)-OBJLIFE__MAX_ERRNO - 1)
+/* What a failed conditional acquire leaves in the guard: ERR_PTR(_RET) for
+ * a -errno result, as the kernel does; NULL (read back as -EBUSY) for any
+ * other failing result, such as trylock's 0 or a positive pthread error,
+ * which the kernel's encoding would mistake for a held lock. */
+#define OBJLIFE__FAILED_LOCK(ret) \
+	((ret) < 0 && (ret) >= -OBJLIFE__MAX_ERRNO ? OBJLIFE__ERR_PTR(ret) : NULL)
+
 /* --------------------------------------------------------------------- */
 /* Ownership: free classes                                               */
 /* --------------------------------------------------------------------- */
@@ -191,7 +231,9 @@
  * in it (`if (_T) thing_free(_T)`): after objlife_steal() the variable is
  * NULL, and the test is what lets the compiler drop the call entirely.
  * The generated function is static inline and marked unused.
- * Kernel spelling: DEFINE_FREE(name, type, free), without the semicolon.
+ * Kernel spelling: DEFINE_FREE(name, type, free), without the semicolon;
+ * the function is then __free_<name>, as in the kernel, so that
+ * `#define __free_path_put path_put` (path.h) names a free class by hand.
  */
 #define OBJLIFE_DEFINE_FREE(name, type, free_stmt) \
 	OBJLIFE__DEFINE_FREE_FN(name, type, free_stmt) \
@@ -221,11 +263,16 @@ objlife__steal_result_must_be_used(const volatile void *p)
 	return p;
 }
 
-/* The value of the lvalue p, which is set to NULL: evaluated once. */
-#define objlife__get_and_null(p) __extension__ ({ \
+/**
+ * objlife_get_and_null(p, nullvalue) - the value of the lvalue @p, which is
+ * set to @nullvalue; @p is evaluated once. For cleanup variables whose
+ * "empty" value is not NULL: a file descriptor's is -1 or -EBADF.
+ * Kernel spelling: __get_and_null(p, nullvalue).
+ */
+#define objlife_get_and_null(p, nullvalue) __extension__ ({ \
 		__typeof__(p) *objlife__pp = &(p); \
 		__typeof__(p) objlife__val = *objlife__pp; \
-		*objlife__pp = NULL; \
+		*objlife__pp = (nullvalue); \
 		objlife__val; \
 	})
 
@@ -237,7 +284,8 @@ objlife__steal_result_must_be_used(const volatile void *p)
  * (it would leak). Kernel spelling: no_free_ptr(p).
  */
 #define objlife_steal(p) \
-	((__typeof__(p))(uintptr_t)objlife__steal_result_must_be_used(objlife__get_and_null(p)))
+	((__typeof__(p))(uintptr_t)objlife__steal_result_must_be_used( \
+		objlife_get_and_null(p, NULL)))
 
 /**
  * objlife_return_ptr(p) - `return objlife_steal(p)`: hand @p to the caller.
@@ -252,19 +300,19 @@ objlife__steal_result_must_be_used(const volatile void *p)
  * (the pointer was stored in a table, a registration call took it): sets
  * @p to NULL and discards the value. Kernel spelling: retain_and_null_ptr(p).
  */
-#define objlife_retain_and_null(p) ((void)objlife__get_and_null(p))
+#define objlife_retain_and_null(p) ((void)objlife_get_and_null(p, NULL))
 
 /* --------------------------------------------------------------------- */
 /* Classes: a constructor and a destructor for one variable              */
 /* --------------------------------------------------------------------- */
 
-#define OBJLIFE__DEFINE_CLASS(name, type, exit, init, ...) \
-	typedef type objlife__class_##name##_t; \
+#define OBJLIFE__DEFINE_CLASS(name, type, exit_stmt, init, ...) \
+	typedef type OBJLIFE__CLASS_NAME(name, t); \
 	OBJLIFE__UNUSED static inline void \
-	objlife__class_##name##_dtor(type *objlife__p) \
-	{ OBJLIFE__UNUSED type _T = *objlife__p; exit; } \
+	OBJLIFE__CLASS_NAME(name, destructor)(type *objlife__p) \
+	{ OBJLIFE__UNUSED type _T = *objlife__p; exit_stmt; } \
 	OBJLIFE__UNUSED static inline type \
-	objlife__class_##name##_ctor(__VA_ARGS__) \
+	OBJLIFE__CLASS_NAME(name, constructor)(__VA_ARGS__) \
 	{ type objlife__t = init; return objlife__t; }
 
 /**
@@ -274,74 +322,159 @@ objlife__steal_result_must_be_used(const volatile void *p)
  * expression @init, in which the parameters @args (a parameter list, `void`
  * for none) hold @values. When var goes out of scope, the statement @exit
  * runs with var's value named _T. Everything generated is static inline and
- * marked unused. Kernel spelling: DEFINE_CLASS(...), without the semicolon.
+ * marked unused. Kernel spelling: DEFINE_CLASS(...), without the semicolon;
+ * it generates class_<name>_t, class_<name>_constructor and
+ * class_<name>_destructor.
  *
  *   OBJLIFE_DEFINE_CLASS(fd, int, if (_T >= 0) close(_T),
  *                        open(path, flags), const char *path, int flags);
  *   OBJLIFE_CLASS(fd, cfg)("/etc/app.conf", O_RDONLY);
  */
-#define OBJLIFE_DEFINE_CLASS(name, type, exit, init, ...) \
-	OBJLIFE__DEFINE_CLASS(name, type, exit, init, __VA_ARGS__) \
+#define OBJLIFE_DEFINE_CLASS(name, type, exit_stmt, init, ...) \
+	OBJLIFE__DEFINE_CLASS(name, type, exit_stmt, init, __VA_ARGS__) \
 	OBJLIFE__TAKE_SEMICOLON(class, name)
+
+/* name##ext: the type and destructor of @name, another constructor. */
+#define OBJLIFE__EXTEND_CLASS(name, ext, init, ...) \
+	typedef OBJLIFE__CLASS_NAME(name, t) OBJLIFE__CLASS_NAME(name##ext, t); \
+	OBJLIFE__UNUSED static inline void \
+	OBJLIFE__CLASS_NAME(name##ext, destructor)(OBJLIFE__CLASS_NAME(name, t) *objlife__p) \
+	{ OBJLIFE__CLASS_NAME(name, destructor)(objlife__p); } \
+	OBJLIFE__UNUSED static inline OBJLIFE__CLASS_NAME(name, t) \
+	OBJLIFE__CLASS_NAME(name##ext, constructor)(__VA_ARGS__) \
+	{ OBJLIFE__CLASS_NAME(name, t) objlife__t = init; return objlife__t; }
+
+/**
+ * OBJLIFE_EXTEND_CLASS(name, ext, init, args...); - define the class
+ * name##ext: the type and exit of class @name, constructed by @init from
+ * @args. Kernel spelling: EXTEND_CLASS(...), without the semicolon.
+ */
+#define OBJLIFE_EXTEND_CLASS(name, ext, init, ...) \
+	OBJLIFE__EXTEND_CLASS(name, ext, init, __VA_ARGS__) \
+	OBJLIFE__TAKE_SEMICOLON(class, name##ext)
 
 /**
  * OBJLIFE_CLASS(name, var)(args) - define var of class @name, constructed
  * from @args, destroyed at the end of its scope. Kernel spelling: CLASS.
  */
 #define OBJLIFE_CLASS(name, var) \
-	objlife__class_##name##_t var OBJLIFE__UNUSED \
-	__attribute__((cleanup(objlife__class_##name##_dtor))) = \
-	objlife__class_##name##_ctor
+	OBJLIFE__CLASS_NAME(name, t) var OBJLIFE__UNUSED \
+	__attribute__((cleanup(OBJLIFE__CLASS_NAME(name, destructor)))) = \
+	OBJLIFE__CLASS_NAME(name, constructor)
+
+/**
+ * OBJLIFE_CLASS_INIT(name, var, init) - define var of class @name,
+ * initialised with the expression @init instead of the class's
+ * constructor; destroyed at the end of its scope like any other. For
+ * classes whose construction is a macro (file.h's FD_PREPARE()). Kernel
+ * spelling: CLASS_INIT(name, var, init).
+ */
+#define OBJLIFE_CLASS_INIT(name, var, init) \
+	OBJLIFE__CLASS_NAME(name, t) var OBJLIFE__UNUSED \
+	__attribute__((cleanup(OBJLIFE__CLASS_NAME(name, destructor)))) = (init)
 
 /* --------------------------------------------------------------------- */
 /* Guards: a class that holds a lock                                     */
 /* --------------------------------------------------------------------- */
 
-/* A guard is a class whose value is the lock pointer, NULL when a
- * conditional lock was not taken; _ptr reads it back for the scoped forms.
- * _is_cond is an enum constant, so that objlife_scoped_cond_guard() can
- * refuse an unconditional guard at compile time, at any optimisation level,
- * and so that objlife_scoped_guard()'s loop condition is a constant true
- * for unconditional guards. The uintptr_t cast accepts qualified pointer
- * types without -Wcast-qual noise. */
-#define OBJLIFE__DEFINE_GUARD(name, type, lock, unlock) \
-	enum { objlife__class_##name##_is_cond = 0 }; \
-	OBJLIFE__DEFINE_CLASS(name, type, if (_T) { unlock; }, \
-			      __extension__ ({ lock; _T; }), type _T) \
+/* A guard is a class whose value holds the lock pointer: NULL or an error
+ * pointer when a conditional acquire failed. Three more names per guard:
+ *  - is_conditional, an enum constant, so that objlife_scoped_cond_guard()
+ *    can refuse an unconditional guard at compile time and
+ *    objlife_scoped_guard()'s loop condition is a constant true for
+ *    unconditional guards;
+ *  - lock_ptr(&var), the lock pointer or NULL when not held;
+ *  - lock_err(&var), 0 when held, else the -errno (NULL reads as -EBUSY).
+ * @where is how to reach the lock pointer from _T, a pointer to the class
+ * value. The uintptr_t casts accept qualified pointer types without
+ * -Wcast-qual noise. */
+#define OBJLIFE__DEFINE_IS_COND(name, is_cond) \
+	enum { OBJLIFE__CLASS_NAME(name, is_conditional) = (is_cond) }
+#define OBJLIFE__DEFINE_GUARD_LOCK_PTR(name, where) \
 	OBJLIFE__UNUSED static inline void * \
-	objlife__class_##name##_ptr(type *objlife__p) \
-	{ return (void *)(uintptr_t)*objlife__p; }
+	OBJLIFE__CLASS_NAME(name, lock_ptr)(OBJLIFE__CLASS_NAME(name, t) *_T) \
+	{ \
+		void *objlife__ptr = (void *)(uintptr_t)*(where); \
+		return OBJLIFE__IS_ERR_PTR(objlife__ptr) ? NULL : objlife__ptr; \
+	} \
+	OBJLIFE__UNUSED static inline int \
+	OBJLIFE__CLASS_NAME(name, lock_err)(OBJLIFE__CLASS_NAME(name, t) *_T) \
+	{ \
+		uintptr_t objlife__v = (uintptr_t)*(where); \
+		if (!objlife__v) \
+			return -EBUSY; \
+		return OBJLIFE__IS_ERR_PTR(objlife__v) ? (int)(intptr_t)objlife__v : 0; \
+	}
+
+/* lock_ptr and lock_err of name##ext are those of @name. */
+#define OBJLIFE__DEFINE_GUARD_EXT_PTR(name, ext) \
+	OBJLIFE__UNUSED static inline void * \
+	OBJLIFE__CLASS_NAME(name##ext, lock_ptr)(OBJLIFE__CLASS_NAME(name, t) *_T) \
+	{ return OBJLIFE__CLASS_NAME(name, lock_ptr)(_T); } \
+	OBJLIFE__UNUSED static inline int \
+	OBJLIFE__CLASS_NAME(name##ext, lock_err)(OBJLIFE__CLASS_NAME(name, t) *_T) \
+	{ return OBJLIFE__CLASS_NAME(name, lock_err)(_T); }
+
+#define OBJLIFE__DEFINE_CLASS_IS_GUARD(name) \
+	OBJLIFE__DEFINE_IS_COND(name, 0); \
+	OBJLIFE__DEFINE_GUARD_LOCK_PTR(name, _T)
+#define OBJLIFE__DEFINE_CLASS_IS_COND_GUARD(name) \
+	OBJLIFE__DEFINE_IS_COND(name, 1); \
+	OBJLIFE__DEFINE_GUARD_LOCK_PTR(name, _T)
+
+/**
+ * OBJLIFE_DEFINE_CLASS_IS_GUARD(name); and
+ * OBJLIFE_DEFINE_CLASS_IS_COND_GUARD(name); - make the class @name, whose
+ * value is a lock pointer (NULL or an error pointer when not held), usable
+ * as a guard (unconditional or conditional): they define its lock_ptr,
+ * lock_err and is_conditional. For classes written by hand. Kernel
+ * spellings: DEFINE_CLASS_IS_GUARD(name), DEFINE_CLASS_IS_COND_GUARD(name).
+ */
+#define OBJLIFE_DEFINE_CLASS_IS_GUARD(name) \
+	OBJLIFE__DEFINE_CLASS_IS_GUARD(name) \
+	OBJLIFE__TAKE_SEMICOLON(is_guard, name)
+#define OBJLIFE_DEFINE_CLASS_IS_COND_GUARD(name) \
+	OBJLIFE__DEFINE_CLASS_IS_COND_GUARD(name) \
+	OBJLIFE__TAKE_SEMICOLON(is_guard, name)
+
+#define OBJLIFE__DEFINE_GUARD(name, type, lock_stmt, unlock_stmt) \
+	OBJLIFE__DEFINE_CLASS(name, type, \
+			      if (!OBJLIFE__GUARD_IS_ERR(_T)) { unlock_stmt; }, \
+			      __extension__ ({ lock_stmt; _T; }), type _T) \
+	OBJLIFE__DEFINE_CLASS_IS_GUARD(name)
 
 /**
  * OBJLIFE_DEFINE_GUARD(name, type, lock, unlock); - define the guard @name.
  *
  * @type is a pointer type; @lock and @unlock are statements with the
  * pointer named _T. The guard's constructor runs @lock and keeps _T; its
- * destructor runs @unlock unless _T is NULL. Everything generated is static
- * inline and marked unused. Kernel spelling: DEFINE_GUARD(...), without the
- * semicolon.
+ * destructor runs @unlock unless _T is NULL or an error pointer.
+ * Everything generated is static inline and marked unused. Kernel
+ * spelling: DEFINE_GUARD(...), without the semicolon.
  *
  *   OBJLIFE_DEFINE_GUARD(mutex, pthread_mutex_t *,
  *                        pthread_mutex_lock(_T), pthread_mutex_unlock(_T));
  */
-#define OBJLIFE_DEFINE_GUARD(name, type, lock, unlock) \
-	OBJLIFE__DEFINE_GUARD(name, type, lock, unlock) \
+#define OBJLIFE_DEFINE_GUARD(name, type, lock_stmt, unlock_stmt) \
+	OBJLIFE__DEFINE_GUARD(name, type, lock_stmt, unlock_stmt) \
 	OBJLIFE__TAKE_SEMICOLON(guard, name)
 
 /* The conditional variant name##ext of the guard @name: same type and
- * unlock; the constructor keeps _T only when @cond says @lock succeeded,
- * and NULL otherwise, so that nothing is unlocked. */
-#define OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock, cond) \
-	enum { objlife__class_##name##ext##_is_cond = 1 }; \
-	OBJLIFE__DEFINE_CLASS(name##ext, objlife__class_##name##_t, \
-			      objlife__class_##name##_dtor(&_T), \
-			      __extension__ ({ OBJLIFE__UNUSED int _RET = (lock); (cond) ? _T : NULL; }), \
-			      objlife__class_##name##_t _T) \
-	OBJLIFE__UNUSED static inline void * \
-	objlife__class_##name##ext##_ptr(objlife__class_##name##_t *objlife__p) \
-	{ return objlife__class_##name##_ptr(objlife__p); }
-#define OBJLIFE__DEFINE_GUARD_COND_3(name, ext, lock) \
-	OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock, _RET)
+ * unlock; when @cond says @lock failed, the constructor keeps the failure
+ * (OBJLIFE__FAILED_LOCK) instead of _T, so that nothing is unlocked and
+ * lock_err tells why. The casts through uintptr_t make it C++ too. */
+#define OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock_expr, cond) \
+	OBJLIFE__DEFINE_IS_COND(name##ext, 1); \
+	OBJLIFE__EXTEND_CLASS(name, ext, __extension__ ({ \
+		void *objlife__r = (void *)(uintptr_t)_T; \
+		OBJLIFE__UNUSED int _RET = (lock_expr); \
+		if (_T && !(cond)) \
+			objlife__r = OBJLIFE__FAILED_LOCK(_RET); \
+		(OBJLIFE__CLASS_NAME(name, t))(uintptr_t)objlife__r; \
+	}), OBJLIFE__CLASS_NAME(name, t) _T) \
+	OBJLIFE__DEFINE_GUARD_EXT_PTR(name, ext)
+#define OBJLIFE__DEFINE_GUARD_COND_3(name, ext, lock_expr) \
+	OBJLIFE__DEFINE_GUARD_COND_4(name, ext, lock_expr, _RET)
 /* Picks the _3 or _4 form by counting arguments; the two spare `~` keep
  * the `...` non-empty, which C before C2x requires. */
 #define OBJLIFE__ARG5(a1, a2, a3, a4, a5, ...) a5
@@ -355,25 +488,156 @@ objlife__steal_result_must_be_used(const volatile void *p)
  *
  * Its acquire can fail. Without @cond, the int value of the expression
  * @lock is true when the lock was taken. With @cond, that value is named
- * _RET and @cond is true when the lock was taken (`_RET == 0` for the
- * pthread trylock functions). When it was not, the guard holds NULL and
- * unlocks nothing. Kernel spelling: DEFINE_GUARD_COND(...), without the
- * semicolon.
+ * _RET and @cond is true when the lock was taken (`_RET == 0` for
+ * functions that return 0 or -errno). When it was not, the guard holds
+ * ERR_PTR(_RET) if _RET is a -errno, else NULL, and unlocks nothing;
+ * objlife_acquire_err() returns that -errno, or -EBUSY for NULL. Kernel
+ * spelling: DEFINE_GUARD_COND(...), without the semicolon.
  *
- *   OBJLIFE_DEFINE_GUARD_COND(mutex, _try, pthread_mutex_trylock(_T), _RET == 0);
+ *   OBJLIFE_DEFINE_GUARD_COND(mutex, _try, -pthread_mutex_trylock(_T), _RET == 0);
  *   objlife_scoped_guard(mutex_try, &lock) { ... }
  */
 #define OBJLIFE_DEFINE_GUARD_COND(name, ext, ...) \
 	OBJLIFE__DEFINE_GUARD_COND(name, ext, __VA_ARGS__) \
 	OBJLIFE__TAKE_SEMICOLON(guard, name##ext)
 
+/* Lock guards: the class value is a struct whose member `lock` is the lock
+ * pointer, followed by the caller's own members (the saved interrupt flags
+ * of spin_lock_irqsave); _T points to that struct. The member is named
+ * `lock` because kernel code reads it by that name (_T->lock). */
+#define OBJLIFE__DEFINE_UNLOCK_GUARD(name, type, unlock_stmt, ...) \
+	typedef struct { type *lock; __VA_ARGS__ } OBJLIFE__CLASS_NAME(name, t); \
+	OBJLIFE__UNUSED static inline void \
+	OBJLIFE__CLASS_NAME(name, destructor)(OBJLIFE__CLASS_NAME(name, t) *_T) \
+	{ if (!OBJLIFE__GUARD_IS_ERR(_T->lock)) { unlock_stmt; } } \
+	OBJLIFE__DEFINE_GUARD_LOCK_PTR(name, &_T->lock)
+/* The struct is zeroed whole and then given its lock pointer: an
+ * initialiser list would warn about the caller's members under -Wextra,
+ * and C++ before C++20 has no designated initialisers. */
+#define OBJLIFE__LOCK_GUARD_START(name, var, l) \
+	OBJLIFE__CLASS_NAME(name, t) var; \
+	OBJLIFE__UNUSED OBJLIFE__CLASS_NAME(name, t) *_T = &var; \
+	__builtin_memset(&var, 0, sizeof(var)); \
+	var.lock = (l)
+#define OBJLIFE__DEFINE_LOCK_GUARD_1_CTOR(name, type, lock_stmt) \
+	OBJLIFE__UNUSED static inline OBJLIFE__CLASS_NAME(name, t) \
+	OBJLIFE__CLASS_NAME(name, constructor)(type *objlife__l) \
+	{ OBJLIFE__LOCK_GUARD_START(name, objlife__t, objlife__l); lock_stmt; return objlife__t; }
+/* No lock object (RCU): the pointer is 1, never NULL nor an error, so that
+ * the guard counts as held. */
+#define OBJLIFE__DEFINE_LOCK_GUARD_0_CTOR(name, lock_stmt) \
+	OBJLIFE__UNUSED static inline OBJLIFE__CLASS_NAME(name, t) \
+	OBJLIFE__CLASS_NAME(name, constructor)(void) \
+	{ OBJLIFE__LOCK_GUARD_START(name, objlife__t, (void *)1); lock_stmt; return objlife__t; }
+
+/* The caller's members come as extra arguments, possibly none: the forms
+ * with and without them are picked by counting, as for the _COND forms,
+ * because an empty member list would leave a stray ';' in the struct. */
+#define OBJLIFE__ARG6(a1, a2, a3, a4, a5, a6, ...) a6
+#define OBJLIFE__LOCK_GUARD_STRUCT_M(name, type, unlock_stmt, ...) \
+	OBJLIFE__DEFINE_UNLOCK_GUARD(name, type, unlock_stmt, __VA_ARGS__;)
+#define OBJLIFE__LOCK_GUARD_STRUCT_0(name, type, unlock_stmt) \
+	OBJLIFE__DEFINE_UNLOCK_GUARD(name, type, unlock_stmt, )
+#define OBJLIFE__LOCK_GUARD_STRUCT(name, type, ...) \
+	OBJLIFE__ARG6(__VA_ARGS__, OBJLIFE__LOCK_GUARD_STRUCT_M, \
+		      OBJLIFE__LOCK_GUARD_STRUCT_M, OBJLIFE__LOCK_GUARD_STRUCT_M, \
+		      OBJLIFE__LOCK_GUARD_STRUCT_M, OBJLIFE__LOCK_GUARD_STRUCT_0, \
+		      ~)(name, type, __VA_ARGS__)
+
+#define OBJLIFE__DEFINE_LOCK_GUARD_1(name, type, lock_stmt, ...) \
+	OBJLIFE__DEFINE_IS_COND(name, 0); \
+	OBJLIFE__LOCK_GUARD_STRUCT(name, type, __VA_ARGS__) \
+	OBJLIFE__DEFINE_LOCK_GUARD_1_CTOR(name, type, lock_stmt)
+#define OBJLIFE__DEFINE_LOCK_GUARD_0(name, lock_stmt, ...) \
+	OBJLIFE__DEFINE_IS_COND(name, 0); \
+	OBJLIFE__LOCK_GUARD_STRUCT(name, void, __VA_ARGS__) \
+	OBJLIFE__DEFINE_LOCK_GUARD_0_CTOR(name, lock_stmt)
+
+/**
+ * OBJLIFE_DEFINE_LOCK_GUARD_1(name, type, lock, unlock[, members]); and
+ * OBJLIFE_DEFINE_LOCK_GUARD_0(name, lock, unlock[, members]); - define the
+ * guard @name, whose value is a struct { type *lock; members; }, for locks
+ * that need more state than a pointer (`unsigned long flags`) or have no
+ * object at all (_0: lock is (void *)1, the guard takes no argument).
+ * @lock and @unlock are statements with a pointer to that struct named _T
+ * (`_T->lock`, `_T->flags`). Kernel spellings: DEFINE_LOCK_GUARD_1(...),
+ * DEFINE_LOCK_GUARD_0(...), without the semicolon.
+ *
+ *   OBJLIFE_DEFINE_LOCK_GUARD_1(spin_irqsave, struct spin,
+ *                               spin_lock_irqsave(_T->lock, _T->flags),
+ *                               spin_unlock_irqrestore(_T->lock, _T->flags),
+ *                               unsigned long flags);
+ */
+#define OBJLIFE_DEFINE_LOCK_GUARD_1(name, type, lock_stmt, ...) \
+	OBJLIFE__DEFINE_LOCK_GUARD_1(name, type, lock_stmt, __VA_ARGS__) \
+	OBJLIFE__TAKE_SEMICOLON(guard, name)
+#define OBJLIFE_DEFINE_LOCK_GUARD_0(name, lock_stmt, ...) \
+	OBJLIFE__DEFINE_LOCK_GUARD_0(name, lock_stmt, __VA_ARGS__) \
+	OBJLIFE__TAKE_SEMICOLON(guard, name)
+
+/* The lock guard's conditional variant: a constructor that takes the type
+ * of the member `lock` and keeps the failure there. */
+#define OBJLIFE__DEFINE_LOCK_GUARD_1_COND_4(name, ext, lock_expr, cond) \
+	OBJLIFE__DEFINE_IS_COND(name##ext, 1); \
+	OBJLIFE__EXTEND_CLASS(name, ext, __extension__ ({ \
+		OBJLIFE__LOCK_GUARD_START(name, objlife__g, objlife__l); \
+		OBJLIFE__UNUSED int _RET = (lock_expr); \
+		if (_T->lock && !(cond)) \
+			_T->lock = (__typeof__(_T->lock))(uintptr_t)OBJLIFE__FAILED_LOCK(_RET); \
+		objlife__g; \
+	}), __typeof__(((OBJLIFE__CLASS_NAME(name, t) *)0)->lock) objlife__l) \
+	OBJLIFE__DEFINE_GUARD_EXT_PTR(name, ext)
+#define OBJLIFE__DEFINE_LOCK_GUARD_1_COND_3(name, ext, lock_expr) \
+	OBJLIFE__DEFINE_LOCK_GUARD_1_COND_4(name, ext, lock_expr, _RET)
+#define OBJLIFE__DEFINE_LOCK_GUARD_1_COND(...) \
+	OBJLIFE__ARG5(__VA_ARGS__, OBJLIFE__DEFINE_LOCK_GUARD_1_COND_4, \
+		      OBJLIFE__DEFINE_LOCK_GUARD_1_COND_3, ~, ~)(__VA_ARGS__)
+
+/**
+ * OBJLIFE_DEFINE_LOCK_GUARD_1_COND(name, ext, lock[, cond]); - the
+ * conditional variant name##ext of the lock guard @name, with the
+ * arguments and results of OBJLIFE_DEFINE_GUARD_COND(). Kernel spelling:
+ * DEFINE_LOCK_GUARD_1_COND(...), without the semicolon.
+ */
+#define OBJLIFE_DEFINE_LOCK_GUARD_1_COND(name, ext, ...) \
+	OBJLIFE__DEFINE_LOCK_GUARD_1_COND(name, ext, __VA_ARGS__) \
+	OBJLIFE__TAKE_SEMICOLON(guard, name##ext)
+
 /**
  * objlife_guard(name)(args) - hold the guard @name from here to the end of
  * the enclosing scope: `objlife_guard(mutex)(&lock);`. The variable is
- * anonymous; for a conditional guard use the scoped forms, which tell
- * whether the lock was taken. Kernel spelling: guard(name)(args).
+ * anonymous; for a conditional guard use objlife_acquire() or the scoped
+ * forms, which tell whether the lock was taken. Kernel spelling:
+ * guard(name)(args).
  */
 #define objlife_guard(name) OBJLIFE_CLASS(name, OBJLIFE__UNIQUE(objlife__guard_))
+
+/**
+ * objlife_acquire(name, var)(args) - hold the guard @name, possibly a
+ * conditional one, in the variable @var to the end of the scope;
+ * objlife_acquire_err(name, &var) is then 0 when the lock is held and the
+ * acquire's -errno when it is not (-EBUSY for a plain failed trylock).
+ *
+ *   objlife_acquire(mutex_intr, lock)(&dev->lock);
+ *   if ((err = objlife_acquire_err(mutex_intr, &lock)))
+ *           return err;          // -EINTR: not held, nothing unlocked
+ *
+ * Kernel spellings: ACQUIRE(name, var), ACQUIRE_ERR(name, &var).
+ */
+#define objlife_acquire(name, var) OBJLIFE_CLASS(name, var)
+#define objlife_acquire_err(name, pvar) OBJLIFE__CLASS_NAME(name, lock_err)(pvar)
+
+/**
+ * objlife_guard_ptr(name)(&var), objlife_guard_err(name)(&var) and
+ * objlife_guard_is_cond(name) - the guard @name's lock_ptr function (the
+ * lock pointer, NULL when not held), lock_err function, and whether it is
+ * conditional (an integer constant expression). For macros built on
+ * guards. Kernel spellings: __guard_ptr(name), __guard_err(name),
+ * __is_cond_ptr(name).
+ */
+#define objlife_guard_ptr(name) OBJLIFE__CLASS_NAME(name, lock_ptr)
+#define objlife_guard_err(name) OBJLIFE__CLASS_NAME(name, lock_err)
+#define objlife_guard_is_cond(name) OBJLIFE__CLASS_NAME(name, is_conditional)
 
 /* A for loop that runs its body at most once, with the guard defined in
  * the loop's init so that its scope is exactly the body:
@@ -386,7 +650,7 @@ objlife__steal_result_must_be_used(const volatile void *p)
  *    body, or `continue`, leaves the loop, as `break` does. */
 #define OBJLIFE__SCOPED_GUARD(name, scope, label, ...) \
 	for (OBJLIFE_CLASS(name, scope)(__VA_ARGS__); \
-	     !objlife__class_##name##_is_cond || objlife__class_##name##_ptr(&scope); \
+	     !objlife_guard_is_cond(name) || objlife_guard_ptr(name)(&scope); \
 	     __extension__ ({ goto label; })) \
 		if (0) { \
 label: \
@@ -402,30 +666,41 @@ label: \
  * body of an unconditional guard runs, so a function may end with a scoped
  * guard whose body returns; GCC sees it only when optimising (at -O0 the
  * cleanup's unwinding hides it and -Wreturn-type complains). Kernel
- * spelling: scoped_guard(name, args...).
+ * spelling: scoped_guard(name, args...), whose variable is named `scope`
+ * as in the kernel (the body may use it); the prefixed form's variable has
+ * a name of its own.
  */
 #define objlife_scoped_guard(name, ...) \
 	OBJLIFE__SCOPED_GUARD(name, OBJLIFE__UNIQUE(objlife__scope_), \
 			      OBJLIFE__UNIQUE(objlife__label_), __VA_ARGS__)
+
+/**
+ * objlife_scoped_class(name, var, args...) { body } - run body once with
+ * @var, of the guard class @name, constructed from @args; as
+ * objlife_scoped_guard(), with a variable the body names. Kernel
+ * spelling: scoped_class(name, var, args).
+ */
+#define objlife_scoped_class(name, var, ...) \
+	OBJLIFE__SCOPED_GUARD(name, var, OBJLIFE__UNIQUE(objlife__label_), __VA_ARGS__)
 
 /* Fails to compile, naming the mistake, unless the guard is conditional:
  * in C through a bit-field of negative width (C99 has no static assertion
  * in statement position), in C++ through static_assert. */
 #ifdef __cplusplus
 # define OBJLIFE__REQUIRE_COND_GUARD(name) \
-	static_assert(objlife__class_##name##_is_cond, \
+	static_assert(objlife_guard_is_cond(name), \
 		      "objlife_scoped_cond_guard_needs_a_conditional_guard")
 #else
 # define OBJLIFE__REQUIRE_COND_GUARD(name) \
 	(void)sizeof(struct { \
 		int objlife_scoped_cond_guard_needs_a_conditional_guard \
-			: objlife__class_##name##_is_cond ? 1 : -1; })
+			: objlife_guard_is_cond(name) ? 1 : -1; })
 #endif
 
 /* The same loop, but a failed acquire runs @fail and then leaves. */
 #define OBJLIFE__SCOPED_COND_GUARD(name, fail, scope, label, ...) \
 	for (OBJLIFE_CLASS(name, scope)(__VA_ARGS__); 1; __extension__ ({ goto label; })) \
-		if (!objlife__class_##name##_ptr(&scope)) { \
+		if (!objlife_guard_ptr(name)(&scope)) { \
 			OBJLIFE__REQUIRE_COND_GUARD(name); \
 			fail; \
 label: \
@@ -453,7 +728,8 @@ label: \
  * `(ret = -EBUSY, busy = true)`.
  *
  * Only for conditional guards: with an unconditional one it fails to
- * compile. Kernel spelling: scoped_cond_guard(name, fail, args...).
+ * compile. Kernel spelling: scoped_cond_guard(name, fail, args...), whose
+ * variable is named `scope`.
  */
 #define objlife_scoped_cond_guard(name, fail, ...) \
 	OBJLIFE__SCOPED_COND_GUARD(name, fail, OBJLIFE__UNIQUE(objlife__scope_), \
@@ -476,14 +752,16 @@ OBJLIFE_DEFINE_FREE(objlife_put, struct objlife *, if (_T) objlife_put(_T));
 OBJLIFE_DEFINE_GUARD(objlife_ref, struct objlife *, objlife_get(_T), objlife_put(_T));
 
 #ifdef OBJLIFE__HAVE_PTHREAD
-/** The guard `mutex`: pthread_mutex_lock() / pthread_mutex_unlock() on a
- *  pthread_mutex_t *. The conditional guard `mutex_try` takes the lock only
- *  if pthread_mutex_trylock() returns 0. The lock's errors, which only
- *  error-checking and robust mutexes report, are not looked at: guard
- *  those with a conditional guard of your own. */
-OBJLIFE_DEFINE_GUARD(mutex, pthread_mutex_t *,
+/** The guard `pthread_mutex`: pthread_mutex_lock() / pthread_mutex_unlock()
+ *  on a pthread_mutex_t *. The conditional guard `pthread_mutex_try` takes
+ *  the lock only if pthread_mutex_trylock() returns 0; when it does not,
+ *  objlife_acquire_err() returns its error, negated (-EBUSY). The lock's
+ *  errors, which only error-checking and robust mutexes report, are not
+ *  looked at: guard those with a conditional guard of your own. */
+OBJLIFE_DEFINE_GUARD(pthread_mutex, pthread_mutex_t *,
 		     (void)pthread_mutex_lock(_T), (void)pthread_mutex_unlock(_T));
-OBJLIFE_DEFINE_GUARD_COND(mutex, _try, pthread_mutex_trylock(_T), _RET == 0);
+/* Negated, so that the failure is a -errno, which the guard keeps. */
+OBJLIFE_DEFINE_GUARD_COND(pthread_mutex, _try, -pthread_mutex_trylock(_T), _RET == 0);
 
 /* Read-write locks and spinlocks are declared by <pthread.h> only in a
  * POSIX compilation environment: strict ISO modes (-std=c11) hide them
@@ -496,30 +774,55 @@ OBJLIFE_DEFINE_GUARD_COND(mutex, _try, pthread_mutex_trylock(_T), _RET == 0);
 
 #if defined(OBJLIFE__POSIX_2001) && defined(_POSIX_READER_WRITER_LOCKS) && \
 	_POSIX_READER_WRITER_LOCKS > 0
-/** The guards `rwlock_read` and `rwlock_write`: pthread_rwlock_rdlock() or
- *  pthread_rwlock_wrlock(), then pthread_rwlock_unlock(), on a
- *  pthread_rwlock_t *. Defined where <pthread.h> declares them. */
-OBJLIFE_DEFINE_GUARD(rwlock_read, pthread_rwlock_t *,
+# define OBJLIFE__HAVE_RWLOCK 1
+/** The guards `pthread_rwlock_read` and `pthread_rwlock_write`:
+ *  pthread_rwlock_rdlock() or pthread_rwlock_wrlock(), then
+ *  pthread_rwlock_unlock(), on a pthread_rwlock_t *. Defined where
+ *  <pthread.h> declares them. */
+OBJLIFE_DEFINE_GUARD(pthread_rwlock_read, pthread_rwlock_t *,
 		     (void)pthread_rwlock_rdlock(_T), (void)pthread_rwlock_unlock(_T));
-OBJLIFE_DEFINE_GUARD(rwlock_write, pthread_rwlock_t *,
+OBJLIFE_DEFINE_GUARD(pthread_rwlock_write, pthread_rwlock_t *,
 		     (void)pthread_rwlock_wrlock(_T), (void)pthread_rwlock_unlock(_T));
 #endif
 
 #if defined(OBJLIFE__POSIX_2001) && defined(_POSIX_SPIN_LOCKS) && _POSIX_SPIN_LOCKS > 0
-/** The guard `spinlock`: pthread_spin_lock() / pthread_spin_unlock() on a
- *  pthread_spinlock_t *. Defined where the system has POSIX spinlocks. */
-OBJLIFE_DEFINE_GUARD(spinlock, pthread_spinlock_t *,
+# define OBJLIFE__HAVE_SPINLOCK 1
+/** The guard `pthread_spinlock`: pthread_spin_lock() / pthread_spin_unlock()
+ *  on a pthread_spinlock_t *. Defined where the system has POSIX spinlocks. */
+OBJLIFE_DEFINE_GUARD(pthread_spinlock, pthread_spinlock_t *,
 		     (void)pthread_spin_lock(_T), (void)pthread_spin_unlock(_T));
 #endif
 
+/** The short names `mutex`, `mutex_try`, `rwlock_read`, `rwlock_write` and
+ *  `spinlock`: the same guards. Kernel code defines guards of these names
+ *  itself (mutex.h, spinlock.h): define OBJLIFE_NO_SHORT_GUARDS before the
+ *  include to leave them out. */
+#ifndef OBJLIFE_NO_SHORT_GUARDS
+OBJLIFE_DEFINE_GUARD(mutex, pthread_mutex_t *,
+		     (void)pthread_mutex_lock(_T), (void)pthread_mutex_unlock(_T));
+OBJLIFE_DEFINE_GUARD_COND(mutex, _try, -pthread_mutex_trylock(_T), _RET == 0);
+# ifdef OBJLIFE__HAVE_RWLOCK
+OBJLIFE_DEFINE_GUARD(rwlock_read, pthread_rwlock_t *,
+		     (void)pthread_rwlock_rdlock(_T), (void)pthread_rwlock_unlock(_T));
+OBJLIFE_DEFINE_GUARD(rwlock_write, pthread_rwlock_t *,
+		     (void)pthread_rwlock_wrlock(_T), (void)pthread_rwlock_unlock(_T));
+# endif
+# ifdef OBJLIFE__HAVE_SPINLOCK
+OBJLIFE_DEFINE_GUARD(spinlock, pthread_spinlock_t *,
+		     (void)pthread_spin_lock(_T), (void)pthread_spin_unlock(_T));
+# endif
+#endif /* !OBJLIFE_NO_SHORT_GUARDS */
+
 #elif defined(_WIN32)
 /** Windows without POSIX threads (no pthreads port, e.g. clang-cl): the
- *  same guards in Windows' spelling, on a slim reader/writer lock, so that
- *  code written with them changes only the lock's type. `mutex` holds an
- *  SRWLOCK * exclusively (AcquireSRWLockExclusive() /
+ *  short-named guards in Windows' spelling, on a slim reader/writer lock,
+ *  so that code written with them changes only the lock's type. `mutex`
+ *  holds an SRWLOCK * exclusively (AcquireSRWLockExclusive() /
  *  ReleaseSRWLockExclusive()), `mutex_try` only if
  *  TryAcquireSRWLockExclusive() succeeds; `rwlock_read` and `rwlock_write`
- *  hold it shared and exclusive. */
+ *  hold it shared and exclusive. There are no pthread_ names here, as
+ *  there is no pthread lock. */
+#ifndef OBJLIFE_NO_SHORT_GUARDS
 OBJLIFE_DEFINE_GUARD(mutex, SRWLOCK *,
 		     AcquireSRWLockExclusive(_T), ReleaseSRWLockExclusive(_T));
 OBJLIFE_DEFINE_GUARD_COND(mutex, _try, TryAcquireSRWLockExclusive(_T));
@@ -527,6 +830,7 @@ OBJLIFE_DEFINE_GUARD(rwlock_read, SRWLOCK *,
 		     AcquireSRWLockShared(_T), ReleaseSRWLockShared(_T));
 OBJLIFE_DEFINE_GUARD(rwlock_write, SRWLOCK *,
 		     AcquireSRWLockExclusive(_T), ReleaseSRWLockExclusive(_T));
+#endif
 #endif /* OBJLIFE__HAVE_PTHREAD */
 
 /* --------------------------------------------------------------------- */
@@ -536,23 +840,44 @@ OBJLIFE_DEFINE_GUARD(rwlock_write, SRWLOCK *,
 /* Only on request: these names are short and common, and a program that
  * defines its own `guard` or `CLASS` must not break by including us. The
  * DEFINE forms end with a function definition, so that they are written
- * without a semicolon, as kernel code writes them. */
+ * without a semicolon, as kernel code writes them. The scoped forms name
+ * their variable `scope`, as the kernel does, because kernel code reads
+ * it in the body (scope->flags). */
 #ifdef OBJLIFE_SHORT_NAMES
 # define DEFINE_FREE(name, type, free_stmt) OBJLIFE__DEFINE_FREE_FN(name, type, free_stmt)
 # define __free(name)                   objlife_auto(name)
+# define __get_and_null(p, nullvalue)   objlife_get_and_null(p, nullvalue)
 # define no_free_ptr(p)                 objlife_steal(p)
 # define return_ptr(p)                  objlife_return_ptr(p)
 # define retain_and_null_ptr(p)         objlife_retain_and_null(p)
-# define DEFINE_CLASS(name, type, exit, init, ...) \
-	OBJLIFE__DEFINE_CLASS(name, type, exit, init, __VA_ARGS__)
+# define DEFINE_CLASS(name, type, exit_stmt, init, ...) \
+	OBJLIFE__DEFINE_CLASS(name, type, exit_stmt, init, __VA_ARGS__)
+# define EXTEND_CLASS(name, ext, init, ...) \
+	OBJLIFE__EXTEND_CLASS(name, ext, init, __VA_ARGS__)
 # define CLASS(name, var)               OBJLIFE_CLASS(name, var)
-# define DEFINE_GUARD(name, type, lock, unlock) \
-	OBJLIFE__DEFINE_GUARD(name, type, lock, unlock)
+# define CLASS_INIT(name, var, init)    OBJLIFE_CLASS_INIT(name, var, init)
+# define scoped_class(name, var, ...)   objlife_scoped_class(name, var, __VA_ARGS__)
+# define DEFINE_CLASS_IS_GUARD(name)    OBJLIFE__DEFINE_CLASS_IS_GUARD(name)
+# define DEFINE_CLASS_IS_COND_GUARD(name) OBJLIFE__DEFINE_CLASS_IS_COND_GUARD(name)
+# define DEFINE_GUARD(name, type, lock_stmt, unlock_stmt) \
+	OBJLIFE__DEFINE_GUARD(name, type, lock_stmt, unlock_stmt)
 # define DEFINE_GUARD_COND(...)         OBJLIFE__DEFINE_GUARD_COND(__VA_ARGS__)
+# define DEFINE_LOCK_GUARD_0(name, lock_stmt, ...) \
+	OBJLIFE__DEFINE_LOCK_GUARD_0(name, lock_stmt, __VA_ARGS__)
+# define DEFINE_LOCK_GUARD_1(name, type, lock_stmt, ...) \
+	OBJLIFE__DEFINE_LOCK_GUARD_1(name, type, lock_stmt, __VA_ARGS__)
+# define DEFINE_LOCK_GUARD_1_COND(...)  OBJLIFE__DEFINE_LOCK_GUARD_1_COND(__VA_ARGS__)
 # define guard(name)                    objlife_guard(name)
-# define scoped_guard(name, ...)        objlife_scoped_guard(name, __VA_ARGS__)
+# define ACQUIRE(name, var)             objlife_acquire(name, var)
+# define ACQUIRE_ERR(name, pvar)        objlife_acquire_err(name, pvar)
+# define __guard_ptr(name)              objlife_guard_ptr(name)
+# define __guard_err(name)              objlife_guard_err(name)
+# define __is_cond_ptr(name)            objlife_guard_is_cond(name)
+# define scoped_guard(name, ...) \
+	OBJLIFE__SCOPED_GUARD(name, scope, OBJLIFE__UNIQUE(objlife__label_), __VA_ARGS__)
 # define scoped_cond_guard(name, fail, ...) \
-	objlife_scoped_cond_guard(name, fail, __VA_ARGS__)
+	OBJLIFE__SCOPED_COND_GUARD(name, fail, scope, OBJLIFE__UNIQUE(objlife__label_), \
+				   __VA_ARGS__)
 #endif
 
 #endif /* OBJLIFE_CLEANUP_H */
