@@ -514,21 +514,32 @@ objlife__steal_result_must_be_used(const volatile void *p)
 /* The struct is zeroed whole and then given its lock pointer: an
  * initialiser list would warn about the caller's members under -Wextra,
  * and C++ before C++20 has no designated initialisers. */
-#define OBJLIFE__LOCK_GUARD_START(name, var, l) \
+#define OBJLIFE__LOCK_GUARD_DECL(name, var) \
 	OBJLIFE__CLASS_NAME(name, t) var; \
-	OBJLIFE__UNUSED OBJLIFE__CLASS_NAME(name, t) *_T = &var; \
+	OBJLIFE__UNUSED OBJLIFE__CLASS_NAME(name, t) *_T = &var
+#define OBJLIFE__LOCK_GUARD_INIT(var, l) \
 	__builtin_memset(&var, 0, sizeof(var)); \
 	var.lock = (l)
 #define OBJLIFE__DEFINE_LOCK_GUARD_1_CTOR(name, type, lock_stmt) \
 	OBJLIFE__UNUSED static inline OBJLIFE__CLASS_NAME(name, t) \
 	OBJLIFE__CLASS_NAME(name, constructor)(type *objlife__l) \
-	{ OBJLIFE__LOCK_GUARD_START(name, objlife__t, objlife__l); lock_stmt; return objlife__t; }
+	{ \
+		OBJLIFE__LOCK_GUARD_DECL(name, objlife__t); \
+		OBJLIFE__LOCK_GUARD_INIT(objlife__t, objlife__l); \
+		lock_stmt; \
+		return objlife__t; \
+	}
 /* No lock object (RCU): the pointer is 1, never NULL nor an error, so that
  * the guard counts as held. */
 #define OBJLIFE__DEFINE_LOCK_GUARD_0_CTOR(name, lock_stmt) \
 	OBJLIFE__UNUSED static inline OBJLIFE__CLASS_NAME(name, t) \
 	OBJLIFE__CLASS_NAME(name, constructor)(void) \
-	{ OBJLIFE__LOCK_GUARD_START(name, objlife__t, (void *)1); lock_stmt; return objlife__t; }
+	{ \
+		OBJLIFE__LOCK_GUARD_DECL(name, objlife__t); \
+		OBJLIFE__LOCK_GUARD_INIT(objlife__t, (void *)1); \
+		lock_stmt; \
+		return objlife__t; \
+	}
 
 /* The caller's members come as extra arguments, possibly none: the forms
  * with and without them are picked by counting, as for the _COND forms,
@@ -580,8 +591,10 @@ objlife__steal_result_must_be_used(const volatile void *p)
 #define OBJLIFE__DEFINE_LOCK_GUARD_1_COND_4(name, ext, lock_expr, cond) \
 	OBJLIFE__DEFINE_IS_COND(name##ext, 1); \
 	OBJLIFE__EXTEND_CLASS(name, ext, __extension__ ({ \
-		OBJLIFE__LOCK_GUARD_START(name, objlife__g, objlife__l); \
-		OBJLIFE__UNUSED int _RET = (lock_expr); \
+		OBJLIFE__LOCK_GUARD_DECL(name, objlife__g); \
+		OBJLIFE__UNUSED int _RET; \
+		OBJLIFE__LOCK_GUARD_INIT(objlife__g, objlife__l); \
+		_RET = (lock_expr); \
 		if (_T->lock && !(cond)) \
 			_T->lock = (__typeof__(_T->lock))(uintptr_t)OBJLIFE__FAILED_LOCK(_RET); \
 		objlife__g; \

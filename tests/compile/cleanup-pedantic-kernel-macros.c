@@ -1,7 +1,7 @@
 /* objlife-compile-test
  * expect: pass
  * compilers: gcc clang
- * cflags: -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow
+ * cflags: -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wdeclaration-after-statement
  * cflags: -std=gnu11 -pedantic -Wall -Wextra -Werror -Wshadow
  * cflags: -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow -DOBJLIFE_SHORT_NAMES
  *
