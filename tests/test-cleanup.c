@@ -934,6 +934,252 @@ static void test_cond_guard_break_fail_stays_in_loop(void)
 	g_assert_cmpint(l.unlocks, ==, 0);
 }
 
+/* ---- acquire: a conditional guard that says why it failed ------------- */
+
+static void test_acquire_err_is_the_errno_of_the_failed_acquire(void)
+{
+	struct fake_lock l = { -EINTR, 0, 0 };
+
+	{
+		objlife_acquire(fake_rc, held)(&l);
+
+		g_assert_cmpint(objlife_acquire_err(fake_rc, &held), ==, -EINTR);
+		g_assert_null(objlife_guard_ptr(fake_rc)(&held));
+	}
+	g_assert_cmpint(l.unlocks, ==, 0);    /* an error is not unlocked */
+}
+
+static void test_acquire_err_is_ebusy_for_a_failure_without_errno(void)
+{
+	struct fake_lock l = { 5, 0, 0 };     /* positive: not a -errno */
+
+	{
+		objlife_acquire(fake_bool, held)(&l);
+
+		g_assert_cmpint(objlife_acquire_err(fake_bool, &held), ==, -EBUSY);
+	}
+	{
+		objlife_acquire(fake_rc, held)(&l);
+
+		g_assert_cmpint(objlife_acquire_err(fake_rc, &held), ==, -EBUSY);
+	}
+	g_assert_cmpint(l.unlocks, ==, 0);
+}
+
+static void test_acquire_err_is_zero_and_unlocks_when_taken(void)
+{
+	struct fake_lock l = { 0, 0, 0 };
+
+	{
+		objlife_acquire(fake_rc, held)(&l);
+
+		g_assert_cmpint(objlife_acquire_err(fake_rc, &held), ==, 0);
+		g_assert_true(objlife_guard_ptr(fake_rc)(&held) == &l);
+		g_assert_cmpint(l.unlocks, ==, 0);
+	}
+	g_assert_cmpint(l.unlocks, ==, 1);
+}
+
+static void test_acquire_pthread_mutex_try_busy_is_ebusy(void)
+{
+	struct holder h;
+	pthread_mutex_t m;
+
+	errorcheck_mutex_init(&m);
+	holder_start(&h, &m);
+	{
+		objlife_acquire(pthread_mutex_try, held)(&m);
+
+		g_assert_cmpint(objlife_acquire_err(pthread_mutex_try, &held), ==, -EBUSY);
+	}
+	g_assert_true(mutex_is_held(&m));     /* the holder's, untouched */
+	g_assert_cmpint(holder_stop(&h), ==, 0);
+	pthread_mutex_destroy(&m);
+}
+
+static void test_guard_is_cond_tells_conditional_guards(void)
+{
+	g_assert_cmpint(objlife_guard_is_cond(fake), ==, 0);
+	g_assert_cmpint(objlife_guard_is_cond(fake_rc), ==, 1);
+	g_assert_cmpint(objlife_guard_is_cond(mutex_try), ==, 1);
+}
+
+/* ---- the pthread_ names of the ready-made guards ---------------------- */
+
+static void test_guard_pthread_mutex_is_the_mutex_guard(void)
+{
+	pthread_mutex_t m;
+
+	errorcheck_mutex_init(&m);
+	{
+		objlife_guard(pthread_mutex)(&m);
+
+		g_assert_cmpint(pthread_mutex_lock(&m), ==, EDEADLK);
+	}
+	g_assert_false(mutex_is_held(&m));
+	objlife_scoped_guard(pthread_mutex_try, &m)
+		g_assert_cmpint(pthread_mutex_lock(&m), ==, EDEADLK);
+	g_assert_false(mutex_is_held(&m));
+	pthread_mutex_destroy(&m);
+}
+
+static void test_guard_pthread_rwlock_read_and_write(void)
+{
+	pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+
+	{
+		objlife_guard(pthread_rwlock_write)(&rw);
+
+		g_assert_cmpint(rw_probe(&rw, false), ==, EBUSY);
+	}
+	{
+		objlife_guard(pthread_rwlock_read)(&rw);
+
+		g_assert_cmpint(rw_probe(&rw, true), ==, EBUSY);
+	}
+	g_assert_cmpint(rw_probe(&rw, true), ==, 0);
+	pthread_rwlock_destroy(&rw);
+}
+
+static void test_guard_pthread_spinlock(void)
+{
+#if defined(_POSIX_SPIN_LOCKS) && _POSIX_SPIN_LOCKS > 0
+	pthread_spinlock_t spin;
+
+	g_assert_cmpint(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE), ==, 0);
+	{
+		objlife_guard(pthread_spinlock)(&spin);
+
+		g_assert_cmpint(pthread_spin_trylock(&spin), ==, EBUSY);
+	}
+	g_assert_cmpint(pthread_spin_trylock(&spin), ==, 0);
+	pthread_spin_unlock(&spin);
+	pthread_spin_destroy(&spin);
+#else
+	g_test_skip("no POSIX spinlocks here");
+#endif
+}
+
+/* ---- lock guards: a struct with the lock and members of its own ------- */
+
+struct irq_lock {
+	int locked;
+	unsigned long saved;      /* what the last unlock restored */
+};
+
+static unsigned long irq_lock_save(struct irq_lock *l)
+{
+	l->locked = 1;
+	return 0x42;
+}
+
+static int irq_lock_try(struct irq_lock *l, unsigned long *flags)
+{
+	if (l->locked)
+		return -EAGAIN;
+	*flags = irq_lock_save(l);
+	return 0;
+}
+
+static void irq_lock_restore(struct irq_lock *l, unsigned long flags)
+{
+	l->locked = 0;
+	l->saved = flags;
+}
+
+OBJLIFE_DEFINE_LOCK_GUARD_1(irq_lock, struct irq_lock, _T->flags = irq_lock_save(_T->lock),
+			    irq_lock_restore(_T->lock, _T->flags), unsigned long flags);
+OBJLIFE_DEFINE_LOCK_GUARD_1_COND(irq_lock, _try, irq_lock_try(_T->lock, &_T->flags), _RET == 0);
+
+static int section_depth;
+OBJLIFE_DEFINE_LOCK_GUARD_0(section, section_depth++, section_depth--);
+
+static void test_lock_guard_1_keeps_its_members_for_the_unlock(void)
+{
+	struct irq_lock l = { 0, 0 };
+
+	objlife_scoped_class(irq_lock, held, &l) {
+		g_assert_true(held.lock == &l);
+		g_assert_cmpuint(held.flags, ==, 0x42);
+		g_assert_cmpint(l.locked, ==, 1);
+	}
+	g_assert_cmpint(l.locked, ==, 0);
+	g_assert_cmpuint(l.saved, ==, 0x42);
+}
+
+static void test_lock_guard_1_cond_keeps_the_errno_and_unlocks_nothing(void)
+{
+	struct irq_lock l = { 1, 0 };         /* already held */
+
+	{
+		objlife_acquire(irq_lock_try, held)(&l);
+
+		g_assert_cmpint(objlife_acquire_err(irq_lock_try, &held), ==, -EAGAIN);
+	}
+	g_assert_cmpint(l.locked, ==, 1);
+	g_assert_cmpuint(l.saved, ==, 0);     /* no restore ran */
+
+	l.locked = 0;
+	{
+		objlife_acquire(irq_lock_try, held)(&l);
+
+		g_assert_cmpint(objlife_acquire_err(irq_lock_try, &held), ==, 0);
+	}
+	g_assert_cmpint(l.locked, ==, 0);
+	g_assert_cmpuint(l.saved, ==, 0x42);
+}
+
+static void test_lock_guard_0_takes_no_argument(void)
+{
+	{
+		objlife_guard(section)();
+		objlife_guard(section)();
+
+		g_assert_cmpint(section_depth, ==, 2);
+	}
+	g_assert_cmpint(section_depth, ==, 0);
+}
+
+/* ---- classes: extended, initialised by hand; get_and_null ------------- */
+
+OBJLIFE_DEFINE_CLASS(noted, int, log_add("exit", _T), n, int n);
+OBJLIFE_EXTEND_CLASS(noted, _doubled, 2 * n, int n);
+
+static void test_extend_class_constructs_its_way_and_exits_the_base_way(void)
+{
+	log_reset();
+	{
+		OBJLIFE_CLASS(noted_doubled, v)(4);
+
+		g_assert_cmpint(v, ==, 8);
+	}
+	g_assert_cmpstr(run_log, ==, "exit:8");
+}
+
+static void test_class_init_takes_any_initialiser_and_still_exits(void)
+{
+	log_reset();
+	{
+		OBJLIFE_CLASS_INIT(noted, v, 3 + 4);
+
+		g_assert_cmpint(v, ==, 7);
+	}
+	g_assert_cmpstr(run_log, ==, "exit:7");
+}
+
+static void test_get_and_null_leaves_the_given_empty_value(void)
+{
+	log_reset();
+	{
+		OBJLIFE_CLASS(noted, fd)(5);
+		int taken = objlife_get_and_null(fd, -1);
+
+		g_assert_cmpint(taken, ==, 5);
+		g_assert_cmpint(fd, ==, -1);
+	}
+	g_assert_cmpstr(run_log, ==, "exit:-1");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -970,5 +1216,30 @@ int main(int argc, char **argv)
 	g_test_add_func("/cleanup/cond-guard/ret-and-cond-decide", test_cond_guard_ret_and_cond);
 	g_test_add_func("/cleanup/cond-guard/break-as-fail-does-not-leave-enclosing-loop",
 			test_cond_guard_break_fail_stays_in_loop);
+	g_test_add_func("/cleanup/acquire/err-is-the-errno-of-the-failed-acquire",
+			test_acquire_err_is_the_errno_of_the_failed_acquire);
+	g_test_add_func("/cleanup/acquire/err-is-ebusy-for-a-failure-without-errno",
+			test_acquire_err_is_ebusy_for_a_failure_without_errno);
+	g_test_add_func("/cleanup/acquire/err-is-zero-and-unlocks-when-taken",
+			test_acquire_err_is_zero_and_unlocks_when_taken);
+	g_test_add_func("/cleanup/acquire/pthread-mutex-try-busy-is-ebusy",
+			test_acquire_pthread_mutex_try_busy_is_ebusy);
+	g_test_add_func("/cleanup/acquire/guard-is-cond-tells-conditional-guards",
+			test_guard_is_cond_tells_conditional_guards);
+	g_test_add_func("/cleanup/guard/pthread-mutex-is-the-mutex-guard",
+			test_guard_pthread_mutex_is_the_mutex_guard);
+	g_test_add_func("/cleanup/guard/pthread-rwlock-read-and-write", test_guard_pthread_rwlock_read_and_write);
+	g_test_add_func("/cleanup/guard/pthread-spinlock", test_guard_pthread_spinlock);
+	g_test_add_func("/cleanup/lock-guard/1-keeps-its-members-for-the-unlock",
+			test_lock_guard_1_keeps_its_members_for_the_unlock);
+	g_test_add_func("/cleanup/lock-guard/1-cond-keeps-the-errno-and-unlocks-nothing",
+			test_lock_guard_1_cond_keeps_the_errno_and_unlocks_nothing);
+	g_test_add_func("/cleanup/lock-guard/0-takes-no-argument", test_lock_guard_0_takes_no_argument);
+	g_test_add_func("/cleanup/class/extend-class-exits-the-base-way",
+			test_extend_class_constructs_its_way_and_exits_the_base_way);
+	g_test_add_func("/cleanup/class/class-init-still-exits",
+			test_class_init_takes_any_initialiser_and_still_exits);
+	g_test_add_func("/cleanup/steal/get-and-null-leaves-the-given-empty-value",
+			test_get_and_null_leaves_the_given_empty_value);
 	return g_test_run();
 }
