@@ -194,6 +194,8 @@
  * in <objlife.h>, which picks by the same macro when it is included. */
 #ifdef OBJLIFE_SHORT_NAMES
 # define OBJLIFE__CLASS_NAME(name, what) class_##name##_##what
+/* Again here, for a file that defined OBJLIFE_SHORT_NAMES only after it
+ * had included <objlife.h>. */
 # undef OBJLIFE__FREE_FN
 # define OBJLIFE__FREE_FN(name) __free_##name
 #else
