@@ -726,9 +726,9 @@ def check_file(clang, path, flags, cwd, ref_cache=None):
                 if main_name != abspath and f_ == main_name:
                     raw = raw.replace(main_name, path, 1)
                 shown.append(raw)
-            raise CannotCheck("clang cannot compile it:\n  " + "\n  ".join(shown))
+            raise CannotCheck("clang cannot compile it\n" + "\n".join(shown))
         if not out.strip():
-            raise CannotCheck("clang printed no syntax tree:\n  " + err.strip())
+            raise CannotCheck("clang printed no syntax tree\n" + err.strip())
         ref_prefixes = set(re.findall(r'"name": "objlife__ref_funcs_(\w+?)_t"', out))
         findings = []
         for fn in main_functions(out, main_name):
@@ -877,7 +877,9 @@ def main(argv):
                 fflags, cwd = flags, os.getcwd()
             source, findings = check_file(clang, os.path.abspath(path), fflags, cwd)
         except CannotCheck as e:
-            sys.stderr.write("%s: error: objlife-lint could not check this file: %s\n" % (path, e))
+            # clang's own lines name the file as it was given.
+            msg = str(e).replace(os.path.abspath(path), path)
+            sys.stderr.write("%s: error: objlife-lint could not check this file: %s\n" % (path, msg))
             status = 2
             continue
         lines = source.split("\n")
