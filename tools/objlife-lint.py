@@ -56,6 +56,10 @@ RULE_NAMES = [r[0] for r in RULES]
 ALLOC_FUNCS = {"objlife_alloc", "objlife_alloc_size", "objlife_lookup"}
 PUT_FUNCS = {"objlife_put", "objlife__put_inline", "objlife_put_mutex",
              "objlife_put_tracked"}
+# Take a reference: a put after one of these on the same path is balanced
+# (objlife_ref guards hold one for their scope).
+GET_FUNCS = {"objlife_get", "objlife__get_inline", "objlife_get_tracked",
+             "objlife__class_objlife_ref_ctor"}
 STEAL_FUNCS = {"objlife__steal_result_must_be_used", "g_steal_pointer"}
 
 IGNORE_RE = re.compile(r"objlife-lint:\s*ignore\s+([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
@@ -226,13 +230,14 @@ def callee_name(call):
 
 
 def ref_var(e):
-    """The variable an expression names: v, &v->member, &v.member, casts."""
+    """The variable whose object an expression names: v or &v->member
+    (&v->child->ref is another object), through casts."""
     e = strip(e)
     if not e:
         return None
     if e.get("kind") == "UnaryOperator" and e.get("opcode") == "&":
         e = strip(children(e)[0]) if children(e) else None
-        while e and e.get("kind") == "MemberExpr":
+        if e and e.get("kind") == "MemberExpr":
             e = strip(children(e)[0]) if children(e) else None
     if e and e.get("kind") == "DeclRefExpr":
         d = e.get("referencedDecl", {})
@@ -492,6 +497,11 @@ class UseAfterPut:
             return True
         return bool(name) and name.endswith("_put") and name[:-4] in self.ref_prefixes
 
+    def is_get(self, name):
+        if name in GET_FUNCS:
+            return True
+        return bool(name) and name.endswith("_get") and name[:-4] in self.ref_prefixes
+
     def stmt(self, n, st):
         """Walks n with state st (var id -> (loc, what)); returns the state
         after it, or None when n never completes normally."""
@@ -545,7 +555,9 @@ class UseAfterPut:
             v = strip(lhs)
             if v and v.get("kind") == "DeclRefExpr":
                 st = dict(st)
-                st.pop(v.get("referencedDecl", {}).get("id"), None)
+                vid = v.get("referencedDecl", {}).get("id")
+                st.pop(vid, None)
+                st.pop(("held", vid), None)
                 return st
             return self.stmt(lhs, st)
         if k == "DeclRefExpr":
@@ -567,9 +579,17 @@ class UseAfterPut:
                     return None
             if name in NORETURN:
                 return None
-            if self.is_put(name) and len(ch) > 1:
+            if self.is_get(name) and len(ch) > 1:
                 vid = ref_var(ch[1])
                 if vid:
+                    st = dict(st)
+                    st[("held", vid)] = st.get(("held", vid), 0) + 1
+            elif self.is_put(name) and len(ch) > 1:
+                vid = ref_var(ch[1])
+                if vid and st.get(("held", vid)):
+                    st = dict(st)
+                    st[("held", vid)] -= 1
+                elif vid:
                     st = dict(st)
                     st[vid] = (node_loc(n), "%s() may have dropped its last reference" % name
                                if name != "objlife__put_inline" else
@@ -605,6 +625,10 @@ def merge(a, b):
     m = dict(a)
     for k, v in b.items():
         m.setdefault(k, v)
+    # A reference counts as held only if both paths hold it.
+    for k in list(m):
+        if isinstance(k, tuple):
+            m[k] = min(a.get(k, 0), b.get(k, 0))
     return m
 
 
