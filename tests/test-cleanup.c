@@ -261,6 +261,7 @@ static struct thing *make_thing_steal(int id, struct thing **seen_after)
 	struct thing *t objlife_auto(thing) = thing_new(id);
 	struct thing *out = objlife_steal(t);
 
+	/* objlife-lint: ignore objlife-use-after-put: reads the NULL that the steal leaves */
 	*seen_after = t;
 	return out;
 }
@@ -484,6 +485,7 @@ OBJLIFE_DEFINE_FREE(item_remove, struct thing *, if (_T) item_remove_free(_T));
  * runs after the unlock. */
 static int add_then_fail_defined_early(void)
 {
+	/* objlife-lint: ignore objlife-free-before-guard: this case shows that order's effect */
 	struct thing *it objlife_auto(item_remove) = NULL;
 	objlife_guard(mutex)(&list_lock);
 
