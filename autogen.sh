@@ -34,7 +34,7 @@ esac
 # git needs: the build tools, the C compiler and scdoc for the man pages.
 packages_minimal="autoconf automake libtool pkg-config autoconf-archive make gcc scdoc"
 # Everything else make check uses: the test framework (GLib), the compilers
-# the compile checks use, what the bindings' tests run on, the man pages'
+# the compile checks use (clang and python3 also run objlife-lint), what the bindings' tests run on, the man pages'
 # renderer, the consumers' build systems and the ABI checker; libdw for
 # symbolised leak reports, and libbz2-dev because libdw's pkg-config file
 # names -lbz2 for static links (so objlife's does) while Debian's libdw-dev

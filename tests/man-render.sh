@@ -10,7 +10,7 @@
 # page (for a link, the name it was looked up by).
 #
 # The rendered pages come from the build tree, or from the source tree of a
-# release tarball, which ships them, laid out in a man3/man7 tree with the
+# release tarball, which ships them, laid out in a man1/man3/man7 tree with the
 # links made as `make install` makes them; with MANDIR set (make
 # installcheck), the installed files themselves. Without man (man-db), the
 # whole test is skipped.
@@ -24,7 +24,7 @@ if ! command -v man >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/man3" "$tmp/man7" "$tmp/elsewhere"
+mkdir -p "$tmp/man1" "$tmp/man3" "$tmp/man7" "$tmp/elsewhere"
 if [ -n "${MANDIR-}" ]; then
 	case $MANDIR in
 	/*) mandir=$MANDIR ;;
