@@ -14,6 +14,7 @@ Usage: objlife-lint [OPTIONS] FILE... [-- COMPILER-FLAGS]
 See objlife-lint(1).
 """
 
+import bisect
 import json
 import os
 import re
@@ -73,43 +74,6 @@ class CannotCheck(Exception):
 # The AST: clang's JSON dump, with the locations it leaves out filled in
 # ---------------------------------------------------------------------------
 
-class LocState:
-    __slots__ = ("file", "line")
-
-    def __init__(self, file=None, line=None):
-        self.file = file
-        self.line = line
-
-
-def fill_locations(node, state):
-    """clang's JSON dump writes a location's file and line only when they
-    differ from the location written before it; put them back, in the order
-    the dump wrote them."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, dict):
-            if "offset" in n:
-                if "file" in n:
-                    state.file = n["file"]
-                else:
-                    n["file"] = state.file
-                if "line" in n:
-                    state.line = n["line"]
-                else:
-                    n["line"] = state.line
-                continue
-            if "includedFrom" in n and "offset" not in n and len(n) == 1:
-                continue
-            stack.extend(reversed([v for k, v in n.items()
-                                   if k != "includedFrom" and isinstance(v, (dict, list))]))
-        elif isinstance(n, list):
-            stack.extend(reversed(n))
-
-
-FILE_RE = re.compile(r'"(includedFrom)": \{\s*"file": "(?:[^"\\]|\\.)*"|"file": "((?:[^"\\]|\\.)*)"')
-
-
 DECODER = json.JSONDecoder()
 
 
@@ -122,49 +86,83 @@ def split_top_level(text):
         yield text[s:e]
 
 
+FILE_KEY = '"file": "'
+INCLUDED_FROM_RE = re.compile(r'"includedFrom": \{\s*$')
+
+
+def last_file(chunk):
+    """The file of the last location the chunk writes (clang's JSON dump
+    writes a location's file only when it differs from the one before, so
+    the next chunk's locations are in this file until they say otherwise).
+    An includedFrom is not a location."""
+    end = len(chunk)
+    while True:
+        i = chunk.rfind(FILE_KEY, 0, end)
+        if i < 0:
+            return None
+        if INCLUDED_FROM_RE.search(chunk, max(0, i - 64), i):
+            end = i
+            continue
+        j = i + len(FILE_KEY)
+        return json.loads(chunk[j - 1:chunk.index('"', j) + 1]) if '\\' not in chunk[j:chunk.index('"', j)] \
+            else DECODER.raw_decode(chunk[j - 1:])[0]
+
+
+def mentions(chunk, jfile):
+    """Whether the chunk has a location in the file (whose JSON spelling is
+    jfile), not counting the includedFrom of the headers it includes."""
+    needle = FILE_KEY + jfile + '"'
+    n = chunk.count(needle)
+    if not n:
+        return False
+    return n > len(re.findall(r'"includedFrom": \{\s*' + re.escape(needle), chunk))
+
+
 def main_functions(text, main_file):
-    """The function definitions spelled or expanded in the main file, parsed,
-    with their locations filled in. Declarations from headers are skipped
-    without parsing them: only the file they leave the location state on is
-    read, from their text."""
-    state = LocState()
+    """The function definitions whose location is in the main file, parsed.
+    Declarations from headers are skipped without parsing them: only the
+    file they leave the dump's location state on is read from their text."""
     jfile = json.dumps(main_file)[1:-1]
+    state = None
     out = []
     for chunk in split_top_level(text):
-        start_file = state.file
-        start_line = state.line
-        # The file the chunk leaves the state on, and whether it mentions
-        # the main file other than as the includer of a header.
-        last = None
-        mentions_main = False
-        for m in FILE_RE.finditer(chunk):
-            if m.group(1) is None:
-                last = m.group(2)
-                if last == jfile:
-                    mentions_main = True
-        interesting = ('"kind": "FunctionDecl"' in chunk[:200] and '"CompoundStmt"' in chunk and
-                       (start_file == main_file or mentions_main))
-        if interesting:
+        if ('"kind": "FunctionDecl"' in chunk[:200] and '"CompoundStmt"' in chunk and
+                (state == main_file or mentions(chunk, jfile))):
             try:
                 node = DECODER.raw_decode(chunk.lstrip())[0]
             except ValueError:
                 node = None
-            if node is not None:
-                fill_locations(node, LocState(start_file, start_line))
+            if node is not None and function_file(node, state) == main_file:
                 out.append(node)
-        if last is not None:
-            state.file = json.loads('"%s"' % last)
-            # The line after the chunk is not needed exactly: a location in
-            # a new file always carries its line, and a main-file function
-            # after a main-file chunk is parsed with the state it inherits.
-            lm = None
-            for lm in re.finditer(r'"line": (\d+)', chunk):
-                pass
-            state.line = int(lm.group(1)) if lm else state.line
-        else:
-            for lm in re.finditer(r'"line": (\d+)', chunk):
-                state.line = int(lm.group(1))
+        state = last_file(chunk) or state
     return out
+
+
+def function_file(fn, state):
+    """The file a function's location expands in."""
+    loc = fn.get("loc") or {}
+    for part in (loc.get("spellingLoc"), loc.get("expansionLoc")) if "expansionLoc" in loc else (loc,):
+        if part and "file" in part:
+            state = part["file"]
+    return state
+
+
+class Lines:
+    """Line numbers from byte offsets in the checked text: clang's dump
+    leaves most of them out."""
+
+    def __init__(self, data):
+        self.starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
+
+    def line(self, offset):
+        return bisect.bisect_right(self.starts, offset)
+
+
+LINES = Lines(b"")
+
+
+def line_of(loc):
+    return LINES.line(loc["offset"]) if loc and "offset" in loc else 0
 
 
 def expansion(loc):
@@ -283,10 +281,10 @@ def is_placeholder(e):
 class Finding:
     def __init__(self, rule, loc, message, notes=()):
         self.rule = rule
-        self.line = loc.get("line") if loc else 0
+        self.line = line_of(loc)
         self.col = loc.get("col") if loc else 0
         self.message = message
-        self.notes = [(n_loc.get("line"), n_loc.get("col"), msg) for n_loc, msg in notes if n_loc]
+        self.notes = [(line_of(n_loc), n_loc.get("col"), msg) for n_loc, msg in notes if n_loc]
 
 
 class FunctionIndex:
@@ -393,7 +391,7 @@ def check_function(fn, ref_prefixes):
                 "%s is defined with a placeholder and assigned at line %s, after %s is "
                 "defined: cleanups run in the reverse order of the definitions, so its cleanup "
                 "runs after %s ends; define and assign it in one statement after %s" %
-                (describe(var), node_loc(anode).get("line"), what, what, what),
+                (describe(var), line_of(node_loc(anode)), what, what, what),
                 [(node_loc(w), "%s, defined here, ends before %s is cleaned up" %
                   (what, describe(var)))]))
             break
@@ -712,12 +710,13 @@ def blank_comments(s):
     return re.sub(r"/\*.*?\*/|//[^\n]*", blank, s, flags=re.S)
 
 
-def check_file(clang, path, flags, cwd, ref_cache=None):
+def check_file(clang, path, flags, cwd):
     abspath = os.path.join(cwd, path) if not os.path.isabs(path) else path
     if not os.path.isfile(abspath):
         raise CannotCheck("no such file")
-    with open(abspath, encoding="utf-8", errors="replace") as f:
-        source = f.read()
+    with open(abspath, "rb") as f:
+        data = f.read()
+    source = data.decode("utf-8", "replace")
     out, err, rc = run_clang(clang, abspath, flags, cwd)
     main_name = abspath
     errors = blocking_errors(err, abspath)
@@ -739,8 +738,9 @@ def check_file(clang, path, flags, cwd, ref_cache=None):
                         fixed = fixed[:off] + ";" + fixed[off:]
                 tmpdir = tempfile.mkdtemp(prefix="objlife-lint-")
                 copy = os.path.join(tmpdir, os.path.basename(abspath))
-                with open(copy, "w", encoding="utf-8") as f:
-                    f.write(fixed)
+                data = fixed.encode("utf-8")
+                with open(copy, "wb") as f:
+                    f.write(data)
                 out, err, rc = run_clang(clang, copy, ["-iquote", os.path.dirname(abspath)] + flags, cwd)
                 main_name = copy
                 errors = blocking_errors(err, copy)
@@ -754,11 +754,10 @@ def check_file(clang, path, flags, cwd, ref_cache=None):
         if not out.strip():
             raise CannotCheck("clang printed no syntax tree\n" + err.strip())
         ref_prefixes = set(re.findall(r'"name": "objlife__ref_funcs_(\w+?)_t"', out))
+        global LINES
+        LINES = Lines(data)
         findings = []
         for fn in main_functions(out, main_name):
-            loc = node_loc(fn)
-            if not loc or loc.get("file") != main_name:
-                continue
             findings.extend(check_function(fn, ref_prefixes))
     finally:
         if tmpdir:
