@@ -657,14 +657,26 @@ CASE_LABEL_RE = re.compile(r"(?:\bcase\b[^;{}]*?|\bdefault\s*)(:)\s*$", re.S)
 DIAG_RE = re.compile(r"^(.*?):(\d+):(\d+): (error|fatal error): (.*)$")
 
 
+UNKNOWN_ARG_RE = re.compile(r"^clang(?:-[\d.]+)?: error: unknown argument: '(.*)'", re.M)
+
+
 def run_clang(clang, path, flags, cwd):
-    cmd = [clang, "-fsyntax-only", "-w", "-ferror-limit=0", "-fno-color-diagnostics",
-           "-fno-caret-diagnostics", "-Xclang", "-ast-dump=json"] + flags + [path]
-    try:
-        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as e:
-        raise CannotCheck("cannot run %s: %s" % (clang, e.strerror))
-    return p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"), p.returncode
+    """clang's syntax tree of path, as JSON text, and its errors. Flags that
+    only GCC knows (compile_commands.json of a GCC build) are left out: they
+    do not change what the code means."""
+    for _ in range(2):
+        cmd = [clang, "-fsyntax-only", "-w", "-ferror-limit=0", "-fno-color-diagnostics",
+               "-fno-caret-diagnostics", "-Xclang", "-ast-dump=json"] + flags + [path]
+        try:
+            p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as e:
+            raise CannotCheck("cannot run %s: %s" % (clang, e.strerror))
+        err = p.stderr.decode("utf-8", "replace")
+        unknown = set(UNKNOWN_ARG_RE.findall(err))
+        if not unknown:
+            break
+        flags = [f for f in flags if f not in unknown]
+    return p.stdout.decode("utf-8", "replace"), err, p.returncode
 
 
 def blocking_errors(stderr, path):

@@ -135,6 +135,13 @@ else
 	not_ok "the flags after -- are those the file is compiled with"
 fi
 
+run "$lint" flags.c -- -I"$inc" -DWANTED -fconserve-stack
+if [ "$(status)" = 1 ] && grep -q '^flags\.c:8:8: warning: .*\[objlife-cleanup-uninitialized\]' out; then
+	ok "flags that only GCC knows are left out, not an error"
+else
+	not_ok "flags that only GCC knows are left out, not an error"
+fi
+
 mkdir build
 cat >build/compile_commands.json <<JSON
 [
