@@ -52,7 +52,6 @@ RULES = [
      "or after objlife_steal()/no_free_ptr() moved it out, reads freed memory "
      "or NULL."),
 ]
-RULE_NAMES = [r[0] for r in RULES]
 
 ALLOC_FUNCS = {"objlife_alloc", "objlife_alloc_size", "objlife_lookup"}
 PUT_FUNCS = {"objlife_put", "objlife__put_inline", "objlife_put_mutex",
@@ -293,7 +292,6 @@ class FunctionIndex:
     def __init__(self, fn):
         self.fn = fn
         self.nodes = []         # (seq, node, ancestors tuple of ids)
-        self.parent = {}
         self.by_id = {}
         body = [c for c in children(fn) if c.get("kind") == "CompoundStmt"]
         self.body = body[-1] if body else None
