@@ -22,7 +22,7 @@ files=$(ls "$srcdir"/tests/lint/*.c)
 rc=$?
 
 n=$(echo "$files" | wc -l)
-echo "1..$((n + 1))"
+echo "1..$((n + 2))"
 i=0
 any=no
 for f in $files; do
@@ -58,4 +58,16 @@ if [ "$rc" -eq "$want" ]; then
 else
 	echo "not ok $i - the exit status is $rc, not $want"
 	sed 's/^/# /' "$tmp/err"
+fi
+i=$((i + 1))
+: >"$tmp/unlisted"
+for f in $files; do
+	grep -q "[[:space:]]tests/lint/${f##*/}\([[:space:]]\|$\)" "$srcdir/Makefile.am" ||
+		echo "tests/lint/${f##*/}" >>"$tmp/unlisted"
+done
+if [ -s "$tmp/unlisted" ]; then
+	echo "not ok $i - Makefile.am's LINT_CORPUS lists every file of the corpus (for the tarball)"
+	sed 's/^/# not listed: /' "$tmp/unlisted"
+else
+	echo "ok $i - Makefile.am's LINT_CORPUS lists every file of the corpus (for the tarball)"
 fi
