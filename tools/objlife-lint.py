@@ -59,7 +59,7 @@ PUT_FUNCS = {"objlife_put", "objlife__put_inline", "objlife_put_mutex",
 # Take a reference: a put after one of these on the same path is balanced
 # (objlife_ref guards hold one for their scope).
 GET_FUNCS = {"objlife_get", "objlife__get_inline", "objlife_get_tracked",
-             "objlife__class_objlife_ref_ctor"}
+             "objlife__class_objlife_ref_constructor", "class_objlife_ref_constructor"}
 STEAL_FUNCS = {"objlife__steal_result_must_be_used", "g_steal_pointer"}
 
 IGNORE_RE = re.compile(r"objlife-lint:\s*ignore\s+([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
@@ -246,10 +246,12 @@ def ref_var(e):
 def describe(var):
     name = var.get("name", "")
     qt = var.get("type", {}).get("qualType", "")
-    m = re.match(r"objlife__class_(\w+)_t$", qt)
+    # A class's type: objlife__class_NAME_t, or class_NAME_t (the kernel's
+    # name, under OBJLIFE_SHORT_NAMES).
+    m = re.match(r"(?:objlife__)?class_(\w+)_t$", qt)
     if name.startswith("objlife__guard_") and m:
         return "guard(%s)" % m.group(1)
-    if name.startswith("objlife__scope_") and m:
+    if (name.startswith("objlife__scope_") or name == "scope") and m:
         return "scoped_guard(%s)" % m.group(1)
     if m:
         return "'%s' (class %s)" % (name, m.group(1))
