@@ -60,6 +60,7 @@ struct lc_type {
 
 static pthread_mutex_t lc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ol_amap lc_types = { .use = OL_MEM_LIVECOUNT };
+static struct ol_lc_thread *lc_threads;
 static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
 static pthread_key_t lc_key;
 static bool lc_key_ok;
@@ -127,6 +128,9 @@ static void thread_exit(void *p)
 	pthread_mutex_lock(&lc_lock);
 	for (s = t->slots; s; s = s->thread_next)
 		slot_fold(s);
+	*t->pprev = t->next;
+	if (t->next)
+		t->next->pprev = t->pprev;
 	pthread_mutex_unlock(&lc_lock);
 	for (s = t->slots; s; s = next) {
 		next = s->thread_next;
@@ -184,6 +188,11 @@ static struct ol_lc_thread *thread_table(void)
 	}
 	t->map.use = OL_MEM_LIVECOUNT;
 	t->sweep_at = OL_LC_SWEEP_MIN;
+	t->next = lc_threads;
+	if (t->next)
+		t->next->pprev = &t->next;
+	t->pprev = &lc_threads;
+	lc_threads = t;
 	ol_lc_self = t;
 	return t;
 }

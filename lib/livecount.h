@@ -37,8 +37,12 @@ struct ol_lc_slot {
 };
 
 /* One thread's records. Only the owning thread reads or changes the map
- * and the list: other threads reach the records through their types. */
+ * and the list: other threads reach the records through their types.
+ * Every thread's is also on one list, so that after a fork() the child
+ * still reaches the records of the threads that did not come along (their
+ * counts stay in the sums; a leak checker sees them as reachable). */
 struct ol_lc_thread {
+	struct ol_lc_thread *next, **pprev; /* every thread's, under livecount.c's lock */
 	struct ol_amap map;              /* ops -> record */
 	struct ol_lc_slot *slots;        /* every record, newest first */
 	size_t sweep_at;                 /* records that start the next sweep */
