@@ -205,8 +205,8 @@ bool ol_livecount_types(struct ol_type_live **types, size_t *n);
 
 const char *ol_event_word(enum objlife_event event);
 
-/* The stable start of a report about one object (DESIGN.md's line
- * format), as a format and its arguments:
+/* The stable start of a report about one object (the line format of
+ * objlife(7) and the README), as a format and its arguments:
  * printf(OL_OBJECT_HEADER "%s", OL_OBJECT_HEADER_ARGS(...), text). */
 #define OL_OBJECT_HEADER "objlife: %s: type=%s obj=%p count=%u: "
 #define OL_OBJECT_HEADER_ARGS(event, type, obj, count) \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * An interpreter of operation sequences, run against the library and
- * against a reference model of DESIGN.md's rules at the same time, compared
+ * against a reference model of the rules in objlife(7) at the same time, compared
  * after every step. tests/test-model.c feeds it seeded random sequences;
  * tests/fuzz/fuzz-ops.c feeds it libFuzzer's bytes.
  *

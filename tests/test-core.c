@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The allocation path and the teardown path (DESIGN.md rules 1, 2 and 7):
+ * The allocation path and the teardown path, as objlife(7) states them:
  * what init sees, what happens when it fails, release exactly once, bad
  * input, alignment, the type's own allocator.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The count's rules (DESIGN.md rules 3, 4 and 5): saturation on overflow,
- * get on zero and put below zero, one report per object, silence after,
+ * The count's rules (objlife(7)): saturation on overflow, get on zero
+ * and put below zero, one report per object, silence after,
  * get_unless_zero and put_mutex. Built twice: once through the header's
  * inline fast path, once (test-refcount-noinline) through the exported
  * functions, which must behave the same.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Release exactly once across threads, with every thread's writes visible
- * to release (DESIGN.md rule 2), and the two lookup patterns of rules 3
- * and 4 under concurrency. Threads are synchronised with pthreads only.
+ * to release, and the two lookup patterns (objlife_put_mutex() and
+ * objlife_get_unless_zero(), see objlife_get(3)) under concurrency. Threads are synchronised with pthreads only.
  */
 #include "config.h"
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The benchmark still builds and runs: `objlife-bench --quick --json`
-# exits 0 and reports, for every case and candidate of issue 6, a
+# exits 0 and reports, for every case and candidate listed below, a
 # positive median. It asserts no timing: this machine's load is not the
 # library's fault. The list below is the benchmark's specification; a
 # candidate dropped from the program fails here.

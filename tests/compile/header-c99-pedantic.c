@@ -11,7 +11,8 @@
  * cflags: -std=c99 -pedantic -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wredundant-decls -Wcast-align -Wconversion -Wsign-conversion
  * cflags: -std=c11 -pedantic -Wall -Wextra -Werror -Wcast-qual -Wc++-compat -Wdeclaration-after-statement -Wvla
  *
- * objlife.h as a consumer sees it, in every C mode of issue 9's list, and
+ * objlife.h as a consumer sees it, in every C mode the README's
+ * "Portability" lists, and
  * with the stricter warnings projects turn on (conversions, casts, C++
  * compatibility): objlife.h must not be the reason their build fails.
  * Every declaration, the inline fast path and the exported functions, and

@@ -24,8 +24,8 @@
 #            core-check.exe (also on the MSVC Interlocked fast path),
 #            windows-guards.exe (no pthreads: SRWLOCK guards) and
 #            minimal.exe run under wine
-#   modes    objlife.h and <objlife/cleanup.h> in every C and C++ mode of
-#            issue 9's list, with gcc, clang, g++ and clang++
+#   modes    objlife.h and <objlife/cleanup.h> in every C and C++ mode the
+#            README's "Portability" lists, with gcc, clang, g++ and clang++
 #
 # Usage: run-matrix.sh DIR [ROW...]   (all rows by default)
 #
