@@ -14,7 +14,7 @@
 #   - a link page points to a page whose NAME section lists the link;
 #   - every objlife page a page refers to, as name(section), exists;
 #   - section 3 pages have NAME, SYNOPSIS, DESCRIPTION and SEE ALSO;
-#   - Makefile.am installs every page and link.
+#   - docs/local.mk installs every page and link.
 set -u
 srcdir=${top_srcdir:-.}
 CC=${CC:-cc}
@@ -175,19 +175,19 @@ else
 	result OK "section 3 pages have NAME, SYNOPSIS, DESCRIPTION and SEE ALSO"
 fi
 
-# 7. Makefile.am installs every page and every link.
+# 7. docs/local.mk installs every page and every link.
 : >"$tmp/bad"
 while read -r name sec src; do
 	case $src in
 	*.scd) file=docs/$name.$sec ;;
 	*) file=docs/links/$name.$sec ;;
 	esac
-	grep -q "[[:space:]]$file\([[:space:]]\|$\)" "$srcdir/Makefile.am" || echo "$file" >>"$tmp/bad"
+	grep -q "[[:space:]]$file\([[:space:]]\|$\)" "$srcdir/docs/local.mk" || echo "$file" >>"$tmp/bad"
 done <"$tmp/pages"
 if [ -s "$tmp/bad" ]; then
-	result FAIL "Makefile.am does not install:" "$tmp/bad"
+	result FAIL "docs/local.mk does not install:" "$tmp/bad"
 else
-	result OK "Makefile.am installs all $(wc -l <"$tmp/pages") pages and links"
+	result OK "docs/local.mk installs all $(wc -l <"$tmp/pages") pages and links"
 fi
 
 echo "1..$(grep -c '^[A-Z]' "$tmp/results")"

@@ -62,12 +62,12 @@ fi
 i=$((i + 1))
 : >"$tmp/unlisted"
 for f in $files; do
-	grep -q "[[:space:]]tests/lint/${f##*/}\([[:space:]]\|$\)" "$srcdir/Makefile.am" ||
+	grep -q "[[:space:]]tests/lint/${f##*/}\([[:space:]]\|$\)" "$srcdir/tools/local.mk" ||
 		echo "tests/lint/${f##*/}" >>"$tmp/unlisted"
 done
 if [ -s "$tmp/unlisted" ]; then
-	echo "not ok $i - Makefile.am's LINT_CORPUS lists every file of the corpus (for the tarball)"
+	echo "not ok $i - tools/local.mk's LINT_CORPUS lists every file of the corpus (for the tarball)"
 	sed 's/^/# not listed: /' "$tmp/unlisted"
 else
-	echo "ok $i - Makefile.am's LINT_CORPUS lists every file of the corpus (for the tarball)"
+	echo "ok $i - tools/local.mk's LINT_CORPUS lists every file of the corpus (for the tarball)"
 fi
