@@ -164,7 +164,7 @@ static void magazine_new(struct ol_magazine *m, const struct objlife_ops *ops, s
 
 	if (!set_shape(m, size, align))
 		return;      /* this one is not cached; a later one may be */
-	if ((ol_options_now() & OL_OPT_POISON) || ol_load32(&closed, OL_RELAXED)) {
+	if ((ol_options() & OL_OPT_POISON) || ol_load32(&closed, OL_RELAXED)) {
 		m->block = OL_MAGAZINE_OFF;
 		return;
 	}

@@ -46,7 +46,7 @@ static __attribute__((noinline)) void destroy_slow(struct objlife *obj)
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 	size_t size = info >> OL_FLAG_BITS;
-	unsigned diag = ol_options_now();
+	unsigned diag = ol_options();
 
 	if (ol_unlikely(info & OL_BIG))
 		size = ol_big_size_forget(obj);
@@ -84,7 +84,7 @@ static inline __attribute__((always_inline)) void destroy(struct objlife *obj)
 	struct ol_lc_slot *slot = ol_lc_last;
 
 	if (ol_likely(!(info & (OL_BIG | OL_MAY_LEAK)) &&
-		      !(ol_options_now() & OL_OPT_OBJECT_HOOKS) && slot && slot->ops == ops)) {
+		      !(ol_options() & OL_OPT_OBJECT_HOOKS) && slot && slot->ops == ops)) {
 		size_t size = info >> OL_FLAG_BITS;
 
 		ol_livecount_bump(slot, OL_LC_GONE);
@@ -205,10 +205,7 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	struct ol_lc_slot *slot;
 	uint32_t flags = 0;
 	uint32_t info;
-	unsigned diag = ol_options_now();
-
-	if (ol_unlikely(diag & OL_OPT_UNREAD))
-		diag = ol_options();
+	unsigned diag = ol_options();
 	if (ol_unlikely(!ops_are_valid(ops) || size < sizeof(struct objlife) ||
 			!is_power_of_two(align)))
 		return invalid();

@@ -365,7 +365,7 @@ static size_t live_of(uintptr_t made, uintptr_t gone)
 
 /* Every "gone" is read after every "made": the fence keeps the loads of
  * the second pass from being done before those of the first. */
-#define between_passes() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define between_passes() ol_fence(OL_SEQ_CST)
 
 static void made_of_type(struct ol_anode *node, void *data)
 {

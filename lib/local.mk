@@ -10,7 +10,7 @@
 noinst_LTLIBRARIES = lib/libobjlife-internal.la
 lib_libobjlife_internal_la_SOURCES = \
 	lib/objlife-private.h \
-	lib/refcount.h \
+	lib/atomic.h \
 	lib/core.c \
 	lib/refcount.c \
 	lib/memory.c \

@@ -23,7 +23,7 @@
 #define OBJLIFE_NO_INLINE 1
 #define OBJLIFE__INLINE_BODIES 1
 #include "objlife.h"
-#include "refcount.h"
+#include "atomic.h"
 #include "addrmap.h"
 
 #if !defined(__GNUC__)
@@ -261,21 +261,23 @@ enum {
 	OL_OPT_REFS = 1u << 2,    /* tracker.c; implies OL_OPT_LEAKS */
 	OL_OPT_POISON = 1u << 3,  /* poison.c */
 	OL_OPT_EXITCODE = 1u << 4, /* exitcode=N: leaks at exit exit with N (implies leaks) */
-	OL_OPT_UNREAD = 1u << 31, /* ol_options_cached only: not read yet */
+	OL_OPT_UNREAD = 1u << 31, /* options.c's word only: OBJLIFE_DEBUG not read yet */
 };
 /* What the allocation and teardown paths look at: one test of one cached
  * word each, so that unset diagnostics cost one predictable branch. */
 #define OL_OPT_OBJECT_HOOKS (OL_OPT_LEAKS | OL_OPT_POISON)
-/* Reads OBJLIFE_DEBUG once (the first call), then returns the flags. */
-unsigned ol_options(void);
-/* The flags without the pthread_once: for paths that can only run after
- * an object exists, hence after ol_options() ran; or that call
- * ol_options() when OL_OPT_UNREAD is set (the allocation path: one load
- * and one test for both questions). */
-extern unsigned ol_options_cached;
-static inline unsigned ol_options_now(void)
+/* The options word: OL_OPT_UNREAD until the first ol_options(). */
+extern unsigned ol_options_word;
+/* Reads OBJLIFE_DEBUG (once, however many threads ask) and returns the
+ * flags. */
+unsigned ol_options_read(void);
+/* The OL_OPT_* flags. One load and one test once they are read: the hot
+ * paths call it freely. */
+static inline unsigned ol_options(void)
 {
-	return ol_load32(&ol_options_cached, OL_RELAXED);
+	unsigned options = ol_load32(&ol_options_word, OL_ACQUIRE);
+
+	return ol_likely(!(options & OL_OPT_UNREAD)) ? options : ol_options_read();
 }
 /* exitcode=N's N, when OL_OPT_EXITCODE is set. */
 int ol_options_exit_code(void);

@@ -3,9 +3,9 @@
  * OBJLIFE_DEBUG and OBJLIFE_DEBUG_FILE, read once, at the first call into
  * the library that needs them; the file is opened at the first report the
  * default handler writes, never before. The diagnostics they switch on
- * cost nothing while they are unset: the allocation path tests the flags
- * ol_options() returns anyway, the teardown path one cached word
- * (ol_options_cached), and the inline get/put in objlife.h nothing at all.
+ * cost nothing while they are unset: the allocation and teardown paths
+ * test one word (ol_options(), inline), and the inline get/put in
+ * objlife.h nothing at all.
  */
 #include "objlife-private.h"
 
@@ -29,11 +29,9 @@ static bool report_path_too_long;
 static FILE *report_stream;
 static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The options: OL_OPT_UNREAD until read_options() is done, then written
- * once (release, after report_path), inside options_once. Read by
- * ol_options() (acquire), by paths that run only once an object exists,
- * hence after options_once (see ol_options_now()), and by the allocation
- * path, which calls ol_options() while it still reads OL_OPT_UNREAD. */
-unsigned ol_options_cached = OL_OPT_UNREAD;
+ * once (release, after report_path and exit_code), inside options_once;
+ * read by ol_options() (acquire). */
+unsigned ol_options_word = OL_OPT_UNREAD;
 /* exitcode=N's N; written with the options, inside options_once. */
 static int exit_code;
 
@@ -185,7 +183,7 @@ static void read_options(void)
 	/* A fork while another thread opens the file must not leave the
 	 * child with a lock nobody will release. */
 	ol_atfork(stream_lock_take, stream_lock_drop, stream_lock_drop);
-	ol_store32(&ol_options_cached, options, OL_RELEASE);
+	ol_store32(&ol_options_word, options, OL_RELEASE);
 }
 
 int ol_options_exit_code(void)
@@ -251,16 +249,10 @@ static FILE *open_report_stream(void)
 	return f;
 }
 
-/* Once read, one acquire load instead of a pthread_once() call on each
- * allocation. */
-unsigned ol_options(void)
+unsigned ol_options_read(void)
 {
-	unsigned options = ol_load32(&ol_options_cached, OL_ACQUIRE);
-
-	if (ol_likely(!(options & OL_OPT_UNREAD)))
-		return options;
 	pthread_once(&options_once, read_options);
-	return ol_load32(&ol_options_cached, OL_RELAXED);
+	return ol_load32(&ol_options_word, OL_ACQUIRE);
 }
 
 FILE *ol_report_stream(void)

@@ -72,10 +72,15 @@ static void unlock_all(void)
 		pthread_mutex_unlock(&shards[i].lock);
 }
 
+/* Set by registry_init(): an object was registered, so the options were
+ * read and had "leaks". */
+static uint32_t registry_used;   /* atomic */
+
 static void registry_init(void)
 {
 	unsigned i;
 
+	ol_store32(&registry_used, 1, OL_RELAXED);
 	for (i = 0; i < OL_REGISTRY_SHARDS; i++) {
 		pthread_mutex_init(&shards[i].lock, NULL);
 		shards[i].objects.use = OL_MEM_REGISTRY;
@@ -110,10 +115,13 @@ static void registry_init(void)
 
 static OL_LAST_DESTRUCTOR void registry_at_exit(void)
 {
-	/* Only where "leaks" was read: a process that never needed the
-	 * options does not read them now. */
-	unsigned options = ol_load32(&ol_options_cached, OL_ACQUIRE);
+	unsigned options;
 
+	/* Only where an object was registered: a process that never needed
+	 * the options does not read them now. */
+	if (!ol_load32(&registry_used, OL_RELAXED))
+		return;
+	options = ol_options();
 	if (!(options & OL_OPT_LEAKS) || !ol_leak_report_at_exit() || !(options & OL_OPT_EXITCODE))
 		return;
 	/* exitcode=N, as LeakSanitizer's: the exit status says there were

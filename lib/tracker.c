@@ -288,7 +288,7 @@ struct objlife *objlife_get_tracked(struct objlife *obj, struct objlife_tracker 
 {
 	/* Off: a plain get behind one test. An object exists only after
 	 * ol_options() ran; before that the flags read 0, which is right. */
-	if (ol_likely(!(ol_options_now() & OL_OPT_REFS))) {
+	if (ol_likely(!(ol_options() & OL_OPT_REFS))) {
 		if (tracker)
 			*tracker = NULL;
 		else
@@ -441,7 +441,7 @@ static void put_tracked(struct objlife *obj, struct objlife_tracker **tracker, c
 
 void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker)
 {
-	if (ol_likely(!(ol_options_now() & OL_OPT_REFS))) {
+	if (ol_likely(!(ol_options() & OL_OPT_REFS))) {
 		if (!tracker)
 			errno = EINVAL;
 		objlife_put(obj);
