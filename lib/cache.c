@@ -9,10 +9,11 @@
  *
  * Each thread has, per type with a cache that it allocates, a magazine: a
  * stack of up to ops->cache blocks of one shape, kept in the thread's
- * record of the type in livecount.c, so that one lookup finds the live
- * count and the magazine. Only the owning thread touches a magazine: no
- * lock and no atomic read-modify-write on the hot path, which is inline
- * in cache.h.
+ * record of the type (thread.c), so that one lookup finds the live count
+ * and the magazine. Only the owning thread touches a magazine: no lock and
+ * no atomic read-modify-write on the hot path, which is inline in
+ * cache.h. This file knows magazines, not threads: thread.c decides when
+ * a thread's magazines are closed.
  *
  * One shape per magazine: a size and an alignment. A magazine takes the
  * shape of the thread's allocations of its type, at the first one and
@@ -27,15 +28,16 @@
  *
  * Memory goes back, always the way it came (ol_mem_free(): ops->free for
  * a type with its own allocator):
- *  - when a thread exits: livecount.c's thread destructor calls
+ *  - when a thread exits: thread.c's thread destructor calls
  *    ol_cache_close() for each of its magazines;
  *  - on objlife_cache_trim(): the calling thread's blocks at once; other
  *    threads' at their next allocation or free of the type, when they see
  *    that the type's trim generation moved (a relaxed load of a word that
  *    only trims write: a shared, read-mostly cache line);
- *  - at exit: the thread that runs the atexit handlers frees its blocks
- *    and caches nothing more, the others are told as by a trim, and no
- *    thread starts a magazine afterwards.
+ *  - at exit (thread.c's atexit handler, ol_cache_shut()): the thread
+ *    that runs the atexit handlers frees its blocks and caches nothing
+ *    more, the others are told as by a trim, and no thread starts a
+ *    magazine afterwards.
  *
  * Diagnostics: a cached block is memory, not an object. It was uncounted
  * and left the registry before it got here, so live counts and leak
@@ -43,10 +45,8 @@
  * every freed object goes to the quarantine, so that a late access is
  * caught there instead of landing in a reused block.
  */
-#include "objlife-private.h"
+#include "cache.h"
 
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define CACHE_MAX 4096u       /* ops->cache above this counts as this */
@@ -62,11 +62,15 @@
 uint32_t ol_cache_trims __attribute__((aligned(64)));
 static uint32_t trim_gen[TRIM_BUCKETS] __attribute__((aligned(64)));
 static uint32_t closed;      /* atomic: at exit, no new magazines */
-static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
+/* ops tables are pointer-aligned and often neighbours: the bits above the
+ * alignment are mixed down. */
 static unsigned bucket_of(const struct objlife_ops *ops)
 {
-	return ol_ops_hash(ops, TRIM_BUCKETS - 1);
+	uintptr_t h = (uintptr_t)ops;
+
+	h ^= h >> 4 ^ h >> 11 ^ h >> 17;
+	return (unsigned)h & (TRIM_BUCKETS - 1);
 }
 
 /* Frees every block in @m; returns how many. One at a time, so that an
@@ -76,9 +80,6 @@ static size_t drain(struct ol_magazine *m, const struct objlife_ops *ops)
 {
 	size_t n = 0;
 
-	/* ops->free may make objects of new types, and a sweep of this
-	 * thread's records must not free the one @m is in meanwhile. */
-	ol_livecount_hold();
 	while (m->n) {
 		size_t size = m->size;
 		void *mem = m->block[--m->n];
@@ -86,13 +87,12 @@ static size_t drain(struct ol_magazine *m, const struct objlife_ops *ops)
 		ol_mem_free(ops, mem, size, m->flags);
 		n++;
 	}
-	ol_livecount_unhold();
 	return n;
 }
 
 /* Some trim happened since this thread last looked (or this is a new
  * magazine): if it was of this type, the blocks go back. Returns how many. */
-static size_t catch_up(struct ol_magazine *m, const struct objlife_ops *ops)
+size_t ol_cache_catch_up(struct ol_magazine *m, const struct objlife_ops *ops)
 {
 	uint32_t gen;
 
@@ -106,43 +106,22 @@ static size_t catch_up(struct ol_magazine *m, const struct objlife_ops *ops)
 	return drain(m, ops);
 }
 
-/* Tells every thread to give back its cached blocks of @ops, or of every
- * type for NULL, at its next cached allocation or free. */
-static void trim_later(const struct objlife_ops *ops)
+void ol_cache_trim_later(const struct objlife_ops *ops)
 {
 	unsigned i;
 
 	/* The generations before the word that sends threads to look at
-	 * them (release: see catch_up()). */
+	 * them (release: see ol_cache_catch_up()). */
 	for (i = 0; i < TRIM_BUCKETS; i++)
 		if (!ops || i == bucket_of(ops))
 			ol_add32(&trim_gen[i], 1, OL_RELAXED);
 	ol_add32(&ol_cache_trims, 1, OL_RELEASE);
 }
 
-static void close_slot(struct ol_lc_slot *slot, void *data)
-{
-	(void)data;
-	ol_cache_close(&slot->magazine, slot->ops);
-}
-
-static void cache_at_exit(void)
+void ol_cache_shut(void)
 {
 	ol_store32(&closed, 1, OL_RELAXED);
-	trim_later(NULL);
-	ol_livecount_each_slot(close_slot, NULL);
-}
-
-static void cache_init(void)
-{
-	/* Registered at the first magazine, so it runs after the atexit
-	 * handlers the program registers later, which may still free
-	 * objects; those registered earlier free theirs uncached, which is
-	 * only slower. Unlike the leak report (registry.c), it must not wait
-	 * for the library's destructor: the blocks go back through
-	 * ops->free, the program's code, which by then may have torn down
-	 * what it uses (a C++ allocator object, say). */
-	atexit(cache_at_exit);
+	ol_cache_trim_later(NULL);
 }
 
 /* The shape of the allocations a magazine serves; false for a size that
@@ -168,7 +147,6 @@ static void magazine_new(struct ol_magazine *m, const struct objlife_ops *ops, s
 		m->block = OL_MAGAZINE_OFF;
 		return;
 	}
-	pthread_once(&exit_once, cache_init);
 	m->block = ol_malloc(OL_MEM_CACHE, cap * sizeof(m->block[0]));
 	if (!m->block) {
 		/* Caching is an optimisation: without memory for it this
@@ -179,7 +157,7 @@ static void magazine_new(struct ol_magazine *m, const struct objlife_ops *ops, s
 	m->flags = 0;
 	m->n = 0;
 	m->cap = cap;
-	catch_up(m, ops);   /* empty: only takes the current generation */
+	ol_cache_catch_up(m, ops);   /* empty: only takes the current generation */
 }
 
 void *ol_cache_take_slow(struct ol_magazine *m, const struct objlife_ops *ops, size_t size,
@@ -191,9 +169,11 @@ void *ol_cache_take_slow(struct ol_magazine *m, const struct objlife_ops *ops, s
 		return NULL;
 	}
 	if (m->seen != ol_load32(&ol_cache_trims, OL_RELAXED)) {
-		catch_up(m, ops);
-		if (m->n)
-			return ol_cache_take(m, ops, size, align, flags);
+		ol_cache_catch_up(m, ops);
+		if (ol_cache_hit(m, size, align)) {
+			*flags |= m->flags;
+			return ol_cache_pop(m, size);
+		}
 	}
 	/* Empty, and asked for another shape: take that one. */
 	if (!m->n)
@@ -207,17 +187,13 @@ bool ol_cache_give_slow(struct ol_magazine *m, const struct objlife_ops *ops, vo
 	if (!m->cap)
 		return false;
 	if (m->seen != ol_load32(&ol_cache_trims, OL_RELAXED)) {
-		catch_up(m, ops);
-		return ol_cache_give(m, ops, mem, size, info);
+		ol_cache_catch_up(m, ops);
+		if (ol_cache_fits(m, mem, size, info)) {
+			ol_cache_push(m, mem, info);
+			return true;
+		}
 	}
 	return false;   /* full, or another shape */
-}
-
-void ol_cache_give_slow_or_free(struct ol_magazine *m, const struct objlife_ops *ops, void *mem,
-				size_t size, uint32_t info)
-{
-	if (!ol_cache_give_slow(m, ops, mem, size, info))
-		ol_mem_free(ops, mem, size, info);
 }
 
 void ol_cache_close(struct ol_magazine *m, const struct objlife_ops *ops)
@@ -230,32 +206,4 @@ void ol_cache_close(struct ol_magazine *m, const struct objlife_ops *ops)
 	}
 	m->cap = 0;
 	m->block = OL_MAGAZINE_OFF;
-}
-
-/* This thread's magazine, after trim_later(): it catches up now. */
-static void trim_slot(struct ol_lc_slot *slot, void *data)
-{
-	size_t *freed = data;
-
-	if (slot->magazine.cap)
-		*freed += catch_up(&slot->magazine, slot->ops);
-}
-
-size_t objlife_cache_trim(const struct objlife_ops *ops)
-{
-	size_t freed = 0;
-
-	/* Others first: they start freeing while this thread does. */
-	trim_later(ops);
-	if (!ops) {
-		ol_livecount_each_slot(trim_slot, &freed);
-		return freed;
-	}
-	if (ops->cache) {
-		struct ol_lc_slot *slot = ol_livecount_slot(ops);
-
-		if (slot)
-			trim_slot(slot, &freed);
-	}
-	return freed;
 }

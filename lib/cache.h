@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The magazines of cache.c (ops->cache) and the fast paths of taking a
- * block from one and giving a block to one, inline: they are the whole
- * cost of a cached allocation and free besides the counting. Everything
- * else (making a magazine, trims, a thread's exit) is in cache.c.
- * Included by livecount.h, whose per-thread records hold the magazines.
+ * cache.c's interface: magazines of freed blocks (ops->cache), and the
+ * fast paths of taking a block from one and giving a block to one, inline:
+ * they are the whole cost of a cached allocation and free besides the
+ * counting. Everything else (making a magazine, trims, closing one) is in
+ * cache.c. A magazine belongs to one thread, which keeps it in its record
+ * of the type (thread.h); nothing here knows about threads.
  */
 #ifndef OBJLIFE_CACHE_H
 #define OBJLIFE_CACHE_H
 
+#include "objlife-private.h"
+
 #include <string.h>
 
 /* One thread's freed blocks of one type, all of one shape, kept in the
- * thread's record of the type (livecount.h) so that the lookup that counts
+ * thread's record of the type (thread.h) so that the lookup that counts
  * the object finds them too. Only the owning thread touches it. A
  * magazine with no room (cap 0) was not made yet (block NULL) or is off
  * (block OL_MAGAZINE_OFF): poison is on, the thread or the process is
@@ -33,10 +36,14 @@ struct ol_magazine {
 extern uint32_t ol_cache_trims;
 
 /* Everything but a hit: no magazine yet, a trim to catch up with, another
- * shape, empty. Returns as ol_cache_take(). */
+ * shape, empty. A zeroed block of @size bytes aligned to @align from @m,
+ * a magazine of @ops, or NULL (the caller asks the allocator); sets the
+ * block's OL_ALIGNED in *@flags. May free blocks (ops->free). */
 void *ol_cache_take_slow(struct ol_magazine *m, const struct objlife_ops *ops, size_t size,
 			 size_t align, uint32_t *flags);
-/* Everything but a block that simply fits. Returns as ol_cache_give(). */
+/* Everything but a block that simply fits: keeps @mem, a dead object's
+ * memory of @size bytes (@info its object's), in @m, a magazine of @ops,
+ * or returns false (the caller frees it). May free blocks (ops->free). */
 bool ol_cache_give_slow(struct ol_magazine *m, const struct objlife_ops *ops, void *mem,
 			size_t size, uint32_t info);
 
@@ -82,26 +89,6 @@ static inline void *ol_cache_pop(struct ol_magazine *m, size_t size)
 	return mem;
 }
 
-/* A zeroed block of @size bytes aligned to @align from the calling
- * thread's magazine @m of @ops (a type with a cache), or NULL: nothing
- * cached of that shape, the caller asks the allocator. Sets the block's
- * OL_ALIGNED in *@flags. */
-static inline void *ol_cache_take(struct ol_magazine *m, const struct objlife_ops *ops,
-				  size_t size, size_t align, uint32_t *flags)
-{
-	uint32_t slow_flags = 0;
-	void *mem;
-
-	if (ol_likely(ol_cache_hit(m, size, align))) {
-		*flags |= m->flags;
-		return ol_cache_pop(m, size);
-	}
-	/* Through a variable of its own: see ol_livecount_add(). */
-	mem = ol_cache_take_slow(m, ops, size, align, &slow_flags);
-	*flags |= slow_flags;
-	return mem;
-}
-
 /* A freed block of @size bytes (@info its object's) goes into the calling
  * thread's magazine @m: there is room, it has the magazine's shape, no
  * trim is pending. The first block of an empty magazine sets the
@@ -121,36 +108,17 @@ static inline void ol_cache_push(struct ol_magazine *m, void *mem, uint32_t info
 	m->block[m->n++] = mem;
 }
 
-/* Keeps the memory of a dead object of @ops (uncounted, out of the
- * registry) in the calling thread's magazine @m. Returns false when it
- * does not go there: the caller frees it. @size is at most
- * OL_INFO_SIZE_MAX, @info the object's. */
-static inline bool ol_cache_give(struct ol_magazine *m, const struct objlife_ops *ops,
-				 void *mem, size_t size, uint32_t info)
-{
-	if (ol_likely(ol_cache_fits(m, mem, size, info))) {
-		ol_cache_push(m, mem, info);
-		return true;
-	}
-	return ol_cache_give_slow(m, ops, mem, size, info);
-}
-
-/* ol_cache_give(), else ol_mem_free(): out of line when it frees, so that
- * the caller needs nothing after it. */
-void ol_cache_give_slow_or_free(struct ol_magazine *m, const struct objlife_ops *ops, void *mem,
-				size_t size, uint32_t info);
-static inline void ol_cache_give_or_free(struct ol_magazine *m, const struct objlife_ops *ops,
-					 void *mem, size_t size, uint32_t info)
-{
-	if (ol_likely(ol_cache_fits(m, mem, size, info))) {
-		ol_cache_push(m, mem, info);
-		return;
-	}
-	ol_cache_give_slow_or_free(m, ops, mem, size, info);
-}
-
-/* The calling thread is exiting, or the process: frees the blocks in @m
- * and its array; it caches nothing from now on. */
+/* A trim of @ops (NULL: of every type) happened since @m last looked: its
+ * blocks go back now. Returns how many. Calls ops->free. */
+size_t ol_cache_catch_up(struct ol_magazine *m, const struct objlife_ops *ops);
+/* Tells every thread to give back its cached blocks of @ops, or of every
+ * type for NULL, at its next cached allocation or free of the type. */
+void ol_cache_trim_later(const struct objlife_ops *ops);
+/* The process is exiting: no magazine is made from now on, and every
+ * thread's blocks go back at its next cached allocation or free. */
+void ol_cache_shut(void);
+/* The owning thread is exiting, or the process: frees the blocks in @m
+ * and its array; it caches nothing from now on. Calls ops->free. */
 void ol_cache_close(struct ol_magazine *m, const struct objlife_ops *ops);
 
 #endif /* OBJLIFE_CACHE_H */

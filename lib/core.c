@@ -6,12 +6,15 @@
  * objlife_alloc_size() hands out either a fully initialised object or
  * nothing: if init fails, the memory goes back here and release never
  * runs. After that the last put is the only way out, through
- * ol_release(): release exactly once, then the memory.
+ * ol_release(): release exactly once, then destroy().
  *
- * Memory comes from the type's cache (ops->cache, cache.c) or the
- * allocator, and goes back to one or the other, in these two places only.
+ * Both read in one direction: this thread's record of the type
+ * (thread.h) -> count the object in it -> memory from its magazine
+ * (cache.h) or the allocator (memory.c) -> init; and back: release ->
+ * uncount -> diagnostics -> memory to the magazine or the allocator.
  */
 #include "objlife-private.h"
+#include "thread.h"
 
 #include <limits.h>
 #include <string.h>
@@ -28,73 +31,75 @@ static bool is_power_of_two(size_t n)
 	return n && !(n & (n - 1));
 }
 
-/* Diagnostics at teardown, while they are on: the registry forgets the
- * object before its memory can be reused, and poison may keep the memory.
- * Returns true when the quarantine took it. */
-static __attribute__((noinline)) bool destroy_diag(struct objlife *obj, size_t size, uint32_t info,
-						   unsigned diag)
+/* The last step of a teardown: the memory of a dead object (uncounted,
+ * out of the registry) goes to this thread's magazine of the type (@rec,
+ * or NULL for none), else to the allocator. Sizes beyond the header's
+ * never fit a magazine. Always a tail call. */
+static inline __attribute__((always_inline)) void give_memory(const struct objlife_ops *ops,
+							      struct ol_thread_rec *rec,
+							      struct objlife *obj, size_t size,
+							      uint32_t info)
 {
-	if (diag & OL_OPT_LEAKS)
-		ol_registry_remove(obj);
-	return (diag & OL_OPT_POISON) && ol_quarantine_put(obj, size, info);
+	if (ops->cache && rec)
+		ol_thread_cache_free(rec, obj, size, info);
+	else
+		ol_mem_free(ops, obj, size, info);
 }
 
-/* Gives an object's memory back and uncounts it: to the type's cache, or
- * to the allocator. Every case; destroy() below is its shortcut. */
-static __attribute__((noinline)) void destroy_slow(struct objlife *obj)
+/* destroy() for everything but its common case: a size memory.c keeps, an
+ * object that was uncounted already, diagnostics on, another type than
+ * the one this thread used last, or a thread without records. */
+static __attribute__((noinline)) void destroy_unusual(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 	size_t size = info >> OL_FLAG_BITS;
 	unsigned diag = ol_options();
+	struct ol_thread_rec *rec = ol_thread_rec(ops);
 
-	if (ol_unlikely(info & OL_BIG))
+	if (info & OL_BIG)
 		size = ol_big_size_forget(obj);
 	/* A may_leak object was uncounted when it was marked. */
-	if (ol_likely(!(info & OL_MAY_LEAK)))
-		ol_livecount_dec(ops);
-	/* Diagnostics: one test of a cached word while they are off. */
-	if (ol_unlikely(diag & OL_OPT_OBJECT_HOOKS) && destroy_diag(obj, size, info, diag))
-		return;
-	/* Uncounted and out of the registry: from here it is memory, which
-	 * the cache may keep (never with poison on: see cache.c). The record
-	 * is looked up now, not kept from the count above: the diagnostics
-	 * may have run the user's ops->free meanwhile. None: the thread has
-	 * no records (out of memory, or exiting). */
-	if (ops->cache) {
-		struct ol_lc_slot *slot = ol_livecount_slot(ops);
-
-		/* Sizes beyond the header's never fit a magazine (cache.c). */
-		if (slot) {
-			ol_cache_give_or_free(&slot->magazine, ops, obj, size, info);
+	if (!(info & OL_MAY_LEAK))
+		(void)ol_thread_count(rec, ops, OL_LC_GONE);   /* cannot fail: see thread.h */
+	/* Diagnostics: the registry forgets the object before its memory
+	 * can be reused, and poison may keep the memory. */
+	if (diag & OL_OPT_OBJECT_HOOKS) {
+		if (diag & OL_OPT_LEAKS)
+			ol_registry_remove(obj);
+		if ((diag & OL_OPT_POISON) && ol_quarantine_put(obj, size, info))
 			return;
-		}
+		/* Either may have run the user's code (ops->free of an
+		 * evicted object), which may have made objects of new types,
+		 * and a sweep may have taken @rec: look again. */
+		rec = ol_thread_rec_find(ops);
 	}
-	ol_mem_free(ops, obj, size, info);
+	give_memory(ops, rec, obj, size, info);
 }
 
-/* destroy_slow() for its commonest case, with every call in it a tail
- * call, so that the last put saves no registers (but one around release):
- * diagnostics off, a size in the header, a counted object of the type
- * this thread used last. */
+/* The one teardown: uncounts a dead object and gives its memory back. Its
+ * common case (a counted object of the type this thread used last, its
+ * size in the header, diagnostics off) is inline in its two callers and a
+ * straight line ending in a tail call, so that the last put saves no
+ * registers (but one around release); every other case is the same steps
+ * in destroy_unusual(). */
 static inline __attribute__((always_inline)) void destroy(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
-	struct ol_lc_slot *slot = ol_lc_last;
+	struct ol_thread_rec *rec = ol_thread_last;
 
+	/* The options word is read directly: an object exists, so it was
+	 * read, and ol_options()'s call for an unread word would cost the
+	 * last put its register saves. */
 	if (ol_likely(!(info & (OL_BIG | OL_MAY_LEAK)) &&
-		      !(ol_options() & OL_OPT_OBJECT_HOOKS) && slot && slot->ops == ops)) {
-		size_t size = info >> OL_FLAG_BITS;
-
-		ol_livecount_bump(slot, OL_LC_GONE);
-		if (ops->cache)
-			ol_cache_give_or_free(&slot->magazine, ops, obj, size, info);
-		else
-			ol_mem_free(ops, obj, size, info);
+		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS) && rec &&
+		      rec->ops == ops)) {
+		ol_lc_count(&rec->live, OL_LC_GONE);
+		give_memory(ops, rec, obj, info >> OL_FLAG_BITS, info);
 		return;
 	}
-	destroy_slow(obj);
+	destroy_unusual(obj);
 }
 
 void ol_destroy(struct objlife *obj)
@@ -145,7 +150,7 @@ static uint32_t uncount_for_good(struct objlife *obj)
 	uint32_t old = ol_or32(&obj->_info, OL_MAY_LEAK, OL_RELAXED);
 
 	if (!(old & (OL_MAY_LEAK | OL_POISONED)))
-		ol_livecount_dec(obj->_ops);
+		(void)ol_thread_count(ol_thread_rec(obj->_ops), obj->_ops, OL_LC_GONE);
 	return old;
 }
 
@@ -181,7 +186,7 @@ static __attribute__((noinline)) struct objlife *no_memory(const struct objlife_
 {
 	int err = errno;
 
-	ol_livecount_dec(ops);
+	(void)ol_thread_count(ol_thread_rec(ops), ops, OL_LC_GONE);
 	errno = err;
 	return NULL;
 }
@@ -202,7 +207,7 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 				   void *arg)
 {
 	struct objlife *obj = NULL;
-	struct ol_lc_slot *slot;
+	struct ol_thread_rec *rec;
 	uint32_t flags = 0;
 	uint32_t info;
 	unsigned diag = ol_options();
@@ -212,15 +217,17 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	if (align < OBJLIFE__ALIGNOF(struct objlife))
 		align = OBJLIFE__ALIGNOF(struct objlife);
 
-	/* Bookkeeping first: it is the only part that can fail after the
+	/* This thread's record of the type, and the object counted in it:
+	 * bookkeeping first, as it is the only part that can fail after the
 	 * memory exists, and failing before costs nothing to undo. */
-	if (ol_unlikely(ol_livecount_inc(ops, &slot) < 0)) {
+	rec = ol_thread_rec(ops);
+	if (ol_unlikely(ol_thread_count(rec, ops, OL_LC_MADE) < 0)) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	/* One allocation path: the type's cache, else the allocator. */
-	if (ops->cache && slot)
-		obj = ol_cache_take(&slot->magazine, ops, size, align, &flags);
+	if (ops->cache && rec)
+		obj = ol_thread_cache_take(rec, size, align, &flags);
 	if (!obj) {
 		uint32_t mem_flags = 0;   /* its own: flags stays in a register */
 

@@ -19,6 +19,7 @@
  * happens with no lock held.
  */
 #include "objlife-private.h"
+#include "livecount.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,6 +25,8 @@ lib_libobjlife_internal_la_SOURCES = \
 	lib/backtrace.c \
 	lib/tracker.c \
 	lib/poison.c \
+	lib/thread.h \
+	lib/thread.c \
 	lib/livecount.h \
 	lib/cache.h \
 	lib/cache.c

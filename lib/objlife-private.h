@@ -63,17 +63,19 @@
  *   shards[0..63].lock   registry.c    lock_all / unlock_all
  *   q_lock               poison.c      q_lock_ / q_unlock_
  *   lc_lock              livecount.c   lc_atfork_prepare / lc_atfork_parent
+ *                                      (it also guards thread.c's list of threads)
  *   stream_lock          options.c     stream_lock_take / stream_lock_drop
  *   handler_lock         report.c      handler_lock_prepare / handler_lock_parent,
  *                                      handler_lock_child (which also forgets
  *                                      the handler calls of other threads)
  *
  * The pthread_once controls (options.c, stackdepot.c, registry.c,
- * poison.c, livecount.c, backtrace.c, cache.c, memory.c) need no handler
+ * poison.c, livecount.c, thread.c, backtrace.c, memory.c) need no handler
  * with glibc, which restarts in the child a once whose routine a fork
  * interrupted. (Where the C library does not, a fork during the first
  * call of one of these routines can leave the child waiting on it.)
- * cache.c has no lock: its magazines are per thread. */
+ * cache.c and thread.c have no lock of their own: a thread's records and
+ * magazines are its own. */
 
 /* ------------------------------------------------------------------ */
 /* struct objlife::_info: flags in the low byte, the size above them. */
@@ -126,7 +128,7 @@ void ol_pin_and_report(struct objlife *obj, uint32_t pin, enum objlife_event eve
 /* Who asks for internal memory: lets a fault-injection test fail one
  * user's allocations only. */
 enum ol_mem_use {
-	OL_MEM_LIVECOUNT,   /* livecount.c's type records, thread records and their maps */
+	OL_MEM_LIVECOUNT,   /* livecount.c's type records; thread.c's records and maps */
 	OL_MEM_BIG_SIZE,    /* memory.c's record of sizes over OL_INFO_SIZE_MAX */
 	OL_MEM_REGISTRY,    /* registry.c's buckets and entries */
 	OL_MEM_STACK,       /* stackdepot.c's interned stacks */
@@ -161,43 +163,6 @@ void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size, uint32_t
 /* Sizes above OL_INFO_SIZE_MAX: remembered per address. */
 int ol_big_size_remember(const void *mem, size_t size);   /* 0 or -ENOMEM */
 size_t ol_big_size_forget(const void *mem);               /* returns the size */
-
-/* ------------------------------------------------------------------ */
-/* livecount.c: always-on per-type live counts                        */
-/* ------------------------------------------------------------------ */
-
-/* The slot of a type in a table of @mask + 1 slots, for livecount.c's
- * tables and cache.c's trim generations. ops tables are pointer-aligned
- * and often neighbours: the bits above the alignment are mixed down. */
-static inline unsigned ol_ops_hash(const struct objlife_ops *ops, unsigned mask)
-{
-	uintptr_t h = (uintptr_t)ops;
-
-	h ^= h >> 4 ^ h >> 11 ^ h >> 17;
-	return (unsigned)h & mask;
-}
-
-/* The per-thread records and the inline fast path of the counting. Each
- * record holds the thread's magazine of the type (cache.h). */
-#include "livecount.h"
-
-/* One type's live count, copied out for a listing. */
-struct ol_type_live {
-	const struct objlife_ops *ops;
-	size_t live;
-};
-/* Copies every type with live objects, with its count, into *@types (an
- * array of *@n, to ol_free()); the counts are taken under livecount.c's
- * lock, which is not held when this returns, so that the caller may write
- * them anywhere. false when memory ran out: some types are missing. */
-bool ol_livecount_types(struct ol_type_live **types, size_t *n);
-
-/* ------------------------------------------------------------------ */
-/* cache.c: per-thread caches of freed blocks (ops->cache)            */
-/* ------------------------------------------------------------------ */
-
-/* The magazines and the inline fast paths of taking and giving are in
- * cache.h, included by livecount.h above. */
 
 /* ------------------------------------------------------------------ */
 /* report.c: reports                                                  */

@@ -11,6 +11,7 @@
  * it held) and show who waits for it.
  */
 #include "objlife-private.h"
+#include "thread.h"
 #include "testutil.h"
 
 #include <malloc.h>
@@ -496,11 +497,11 @@ static void *types_come_and_go(void *p)
 	size_t before;
 
 	/* Past the first sweeps: the records are as many as they get. */
-	use_runtime_types(4 * OL_LC_SWEEP_MIN);
+	use_runtime_types(4 * OL_THREAD_SWEEP_MIN);
 	before = heap_in_use();
 	use_runtime_types(20000);
 	r->growth = (long long)heap_in_use() - (long long)before;
-	r->records = ol_lc_self->map.n;
+	r->records = ol_thread_self->map.n;
 	return NULL;
 }
 
@@ -516,10 +517,10 @@ static void test_gone_types_cost_no_memory(void)
 	pthread_join(t, NULL);
 	g_test_message("%zu records at the end; heap grew by %lld bytes over 20,000 types",
 		       r.records, r.growth);
-	g_assert_cmpuint(r.records, <=, 2 * OL_LC_SWEEP_MIN);
+	g_assert_cmpuint(r.records, <=, 2 * OL_THREAD_SWEEP_MIN);
 	/* Records come and go between sweeps: at most the records of one
 	 * sweep's worth of types, far below 20,000 types' worth. */
-	g_assert_cmpint(r.growth, <, (long long)(2 * OL_LC_SWEEP_MIN * sizeof(struct ol_lc_slot) * 2));
+	g_assert_cmpint(r.growth, <, (long long)(2 * OL_THREAD_SWEEP_MIN * sizeof(struct ol_thread_rec) * 2));
 }
 
 /* ---- listings --------------------------------------------------------- */

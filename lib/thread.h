@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * thread.c's interface: this thread's record of a type.
+ *
+ * Every allocation and every last put starts here: the calling thread's
+ * record of the object's type holds the thread's live counts of the type
+ * (livecount.h) and, for a type with a cache, its magazine of freed blocks
+ * (cache.h), so that one lookup serves both. The lookup of the type used
+ * last, the counting and the cache's hits are inline below; the rest (the
+ * thread's map of records, making and sweeping them, the thread's exit)
+ * is in thread.c.
+ */
+#ifndef OBJLIFE_THREAD_H
+#define OBJLIFE_THREAD_H
+
+#include "objlife-private.h"
+#include "addrmap.h"
+#include "cache.h"
+#include "livecount.h"
+
+/* The calling thread's record of one type. Only the owning thread writes
+ * it; other threads read its counts, through livecount.c's lists. Each is
+ * allocated on its own, so that a pointer to one stays valid while the
+ * thread's map of them grows. */
+struct ol_thread_rec {
+	const struct objlife_ops *ops;   /* first: the fast path compares it */
+	struct ol_lc_counter live;       /* livecount.c's counts: made, gone */
+	struct ol_magazine magazine;     /* cache.c's; all zero until it makes one */
+	/* thread.c's own */
+	struct ol_anode node;            /* in the thread's map; key: the ops */
+	struct ol_thread_rec *thread_next; /* the thread's records, newest first */
+	uintptr_t mark;                  /* made + gone at the thread's last sweep */
+};
+
+/* One thread's records. Only the owning thread reads or changes the map
+ * and the list: other threads reach the records' counts through their
+ * types. Every thread's is also on one list (under livecount.c's lock),
+ * so that after a fork() the child still reaches the records of the
+ * threads that did not come along: their counts stay in the sums, and a
+ * leak checker sees them as reachable. */
+struct ol_thread {
+	struct ol_thread *next, **pprev; /* every thread's */
+	struct ol_amap map;              /* ops -> record */
+	struct ol_thread_rec *recs;      /* every record, newest first */
+	size_t sweep_at;                 /* records that start the next sweep */
+	unsigned hold;                   /* > 0: a record may be in use, sweep none */
+};
+
+/* A thread's records before its first sweep: a thread that uses up to
+ * this many types keeps a record of each for as long as it lives, and
+ * never takes a lock to count or cache them after their first use. */
+#define OL_THREAD_SWEEP_MIN 512
+
+/* This thread's records. NULL until its first object; OL_THREAD_NONE once
+ * it cannot have any (no memory, or the thread is exiting). */
+#define OL_THREAD_NONE ((struct ol_thread *)(uintptr_t)1)
+
+/* initial-exec: every allocation and free reads these, and the model makes
+ * that one thread-pointer-relative load instead of a __tls_get_addr() call
+ * (about a tenth of an alloc+put). glibc keeps static TLS in reserve for
+ * libraries loaded later with dlopen() (Python's ctypes does), and two
+ * pointers fit in it; elsewhere the default model stays. */
+#if defined(__GLIBC__) && defined(__ELF__)
+# define OL_THREAD_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+# define OL_THREAD_TLS_MODEL
+#endif
+extern TLS struct ol_thread *ol_thread_self OL_THREAD_TLS_MODEL;
+/* The record used last, or NULL: a daemon mostly allocates and frees one
+ * type at a time, and this finds it with one load from the thread pointer. */
+extern TLS struct ol_thread_rec *ol_thread_last OL_THREAD_TLS_MODEL;
+
+/* ol_thread_rec() for every type but the last one's. */
+struct ol_thread_rec *ol_thread_rec_slow(const struct objlife_ops *ops);
+
+/* The calling thread's record of @ops, made at the thread's first use of
+ * the type; NULL when the thread can have none (no memory, or it is
+ * exiting): its objects then count in the type's shared counters and are
+ * not cached. */
+static inline struct ol_thread_rec *ol_thread_rec(const struct objlife_ops *ops)
+{
+	struct ol_thread_rec *rec = ol_thread_last;
+
+	if (ol_likely(rec && rec->ops == ops))
+		return rec;
+	return ol_thread_rec_slow(ops);
+}
+
+/* The same without making one: NULL if the thread has no record of @ops. */
+struct ol_thread_rec *ol_thread_rec_find(const struct objlife_ops *ops);
+
+/* Counts one object of @ops made or gone (@which) in @rec, the calling
+ * thread's record of @ops, or NULL for none. 0, or -ENOMEM (only ever
+ * when made: see ol_livecount_count_shared()). */
+static inline int ol_thread_count(struct ol_thread_rec *rec, const struct objlife_ops *ops,
+				  unsigned which)
+{
+	if (ol_likely(rec != NULL)) {
+		ol_lc_count(&rec->live, which);
+		return 0;
+	}
+	return ol_livecount_count_shared(ops, which);
+}
+
+/* Everything but a cache hit; see ol_cache_take_slow(). */
+void *ol_thread_cache_take_slow(struct ol_thread_rec *rec, size_t size, size_t align,
+				uint32_t *flags);
+/* ol_thread_cache_free() for everything but a block that simply fits. */
+void ol_thread_cache_free_slow(struct ol_thread_rec *rec, void *mem, size_t size, uint32_t info);
+
+/* A zeroed block for an allocation of @size bytes aligned to @align from
+ * @rec's magazine (a type with a cache), or NULL: the caller asks the
+ * allocator. Sets the block's OL_ALIGNED in *@flags. */
+static inline void *ol_thread_cache_take(struct ol_thread_rec *rec, size_t size, size_t align,
+					 uint32_t *flags)
+{
+	uint32_t slow_flags = 0;
+	void *mem;
+
+	if (ol_likely(ol_cache_hit(&rec->magazine, size, align))) {
+		*flags |= rec->magazine.flags;
+		return ol_cache_pop(&rec->magazine, size);
+	}
+	/* Through a variable of its own, so that the caller's can stay in a
+	 * register (only this one's address is taken). */
+	mem = ol_thread_cache_take_slow(rec, size, align, &slow_flags);
+	*flags |= slow_flags;
+	return mem;
+}
+
+/* Gives back the memory of a dead object of @rec's type (uncounted, out
+ * of the registry; @size at most OL_INFO_SIZE_MAX, @info the object's):
+ * into @rec's magazine when it fits there, else to the allocator. A call
+ * the caller can end with, so that the last put saves no registers. */
+static inline void ol_thread_cache_free(struct ol_thread_rec *rec, void *mem, size_t size,
+					uint32_t info)
+{
+	if (ol_likely(ol_cache_fits(&rec->magazine, mem, size, info))) {
+		ol_cache_push(&rec->magazine, mem, info);
+		return;
+	}
+	ol_thread_cache_free_slow(rec, mem, size, info);
+}
+
+#endif /* OBJLIFE_THREAD_H */
