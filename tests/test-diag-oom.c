@@ -15,15 +15,6 @@
 # include <valgrind/valgrind.h>
 #endif
 
-static unsigned count_events(enum objlife_event event)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < tu_events_count() && i < TU_MAX_EVENTS; i++)
-		n += tu_events.event[i] == event;
-	return n;
-}
-
 static void test_registry_out_of_memory_untracks_the_object(void)
 {
 	if (g_test_subprocess()) {
@@ -106,7 +97,7 @@ static void test_stack_out_of_memory_keeps_the_object_tracked(void)
 		tu_mem_fail_all(OL_MEM_STACK);
 		o = tu_new(NULL);
 		tu_mem_stop();
-		g_assert_cmpuint(count_events(OBJLIFE_EVENT_NO_MEMORY), ==, 1);
+		g_assert_cmpuint(tu_events_count_of(OBJLIFE_EVENT_NO_MEMORY), ==, 1);
 		g_assert_nonnull(strstr(tu_events.message[0], "objlife: NO_MEMORY: out of memory for a stack"));
 		text = tu_leak_check_text(&live);
 		g_assert_cmpuint(live, ==, 1);
@@ -184,7 +175,7 @@ static void test_tracker_out_of_memory_takes_an_untracked_reference(void)
 		/* A third NULL drop has no untracked reference left. */
 		objlife_put_tracked(&o->ref, &t1);
 		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
-		g_assert_cmpuint(count_events(OBJLIFE_EVENT_BAD_TRACKER), ==, 1);
+		g_assert_cmpuint(tu_events_count_of(OBJLIFE_EVENT_BAD_TRACKER), ==, 1);
 		tu_put(o);
 		return;
 	}

@@ -24,15 +24,17 @@
 
 #define TU_MAX_EVENTS 64
 
+/* Each report whole: a leak or tracker report with its stacks is longer
+ * than a line. */
 struct tu_events {
 	pthread_mutex_t lock;
 	unsigned n;                          /* how many were reported, also past the array */
 	enum objlife_event event[TU_MAX_EVENTS];
 	const struct objlife *obj[TU_MAX_EVENTS];
-	char message[TU_MAX_EVENTS][512];
+	char *message[TU_MAX_EVENTS];        /* malloc()ed copies, freed by tu_events_start() */
 };
 
-static TU_UNUSED struct tu_events tu_events = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 }, { { 0 } } };
+static TU_UNUSED struct tu_events tu_events = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 }, { 0 } };
 
 static TU_UNUSED void tu_record(enum objlife_event event, const struct objlife *obj, const char *message,
 		      void *data)
@@ -43,7 +45,9 @@ static TU_UNUSED void tu_record(enum objlife_event event, const struct objlife *
 	if (ev->n < TU_MAX_EVENTS) {
 		ev->event[ev->n] = event;
 		ev->obj[ev->n] = obj;
-		snprintf(ev->message[ev->n], sizeof(ev->message[0]), "%s", message);
+		free(ev->message[ev->n]);
+		ev->message[ev->n] = strdup(message);
+		g_assert_nonnull(ev->message[ev->n]);
 	}
 	ev->n++;
 	pthread_mutex_unlock(&ev->lock);
@@ -52,7 +56,13 @@ static TU_UNUSED void tu_record(enum objlife_event event, const struct objlife *
 /* Records every report from now on, forgetting earlier ones. */
 static TU_UNUSED void tu_events_start(void)
 {
+	unsigned i;
+
 	pthread_mutex_lock(&tu_events.lock);
+	for (i = 0; i < TU_MAX_EVENTS; i++) {
+		free(tu_events.message[i]);
+		tu_events.message[i] = NULL;
+	}
 	tu_events.n = 0;
 	pthread_mutex_unlock(&tu_events.lock);
 	objlife_set_report_handler(tu_record, &tu_events);
@@ -64,6 +74,19 @@ static TU_UNUSED unsigned tu_events_count(void)
 
 	pthread_mutex_lock(&tu_events.lock);
 	n = tu_events.n;
+	pthread_mutex_unlock(&tu_events.lock);
+	return n;
+}
+
+/* How many of the recorded events are @event (among the first
+ * TU_MAX_EVENTS). */
+static TU_UNUSED unsigned tu_events_count_of(enum objlife_event event)
+{
+	unsigned i, n = 0;
+
+	pthread_mutex_lock(&tu_events.lock);
+	for (i = 0; i < tu_events.n && i < TU_MAX_EVENTS; i++)
+		n += tu_events.event[i] == event;
 	pthread_mutex_unlock(&tu_events.lock);
 	return n;
 }
