@@ -44,7 +44,9 @@ GTEST_PROGS += \
 	tests/test-diag-leaks \
 	tests/test-diag-refs \
 	tests/test-diag-poison \
-	tests/test-diag-oom
+	tests/test-diag-oom \
+	tests/test-addrmap \
+	tests/test-stackdepot
 
 tests_test_core_SOURCES = tests/test-core.c tests/testutil.h
 tests_test_core_CFLAGS = $(TEST_CFLAGS)
@@ -130,6 +132,18 @@ tests_test_diag_oom_SOURCES = tests/test-diag-oom.c tests/testutil.h tests/memfa
 tests_test_diag_oom_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_diag_oom_CFLAGS = $(DIAG_TEST_CFLAGS) $(LIBDW_CFLAGS)
 tests_test_diag_oom_LDADD = $(WHITEBOX_LIBS)
+
+# White-box: the address map under the registry, the trackers and the live counts.
+tests_test_addrmap_SOURCES = tests/test-addrmap.c tests/testutil.h tests/memfail.h
+tests_test_addrmap_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
+tests_test_addrmap_CFLAGS = $(TEST_CFLAGS)
+tests_test_addrmap_LDADD = $(WHITEBOX_LIBS)
+
+# White-box: the stack depot that interns every allocation's and tracker's stack.
+tests_test_stackdepot_SOURCES = tests/test-stackdepot.c tests/testutil.h tests/memfail.h
+tests_test_stackdepot_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
+tests_test_stackdepot_CFLAGS = $(TEST_CFLAGS)
+tests_test_stackdepot_LDADD = $(WHITEBOX_LIBS)
 
 # Paths the cases above cannot choose (the coverage gate): the diagnostics'
 # building blocks, the diagnostics end to end, and the core, with unusual

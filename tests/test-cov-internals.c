@@ -2,16 +2,13 @@
 /*
  * The diagnostics' building blocks, each on its own, with inputs the
  * end-to-end tests cannot choose: report texts longer than a line and out
- * of memory (report.c), the address map in the middle of a resize
- * (addrmap.c), the stack depot past its first table and out of memory
- * (stackdepot.c), and the symbolising of frames that no module, symbol or
- * symboliser explains (backtrace.c).
+ * of memory (report.c), and the symbolising of frames that no module,
+ * symbol or symboliser explains (backtrace.c).
  *
  * This program compiles the library's sources in, to reach these internal
  * functions and the hidden hook ol_mem_fail_hook that fails the library's
  * own allocations. It links with -export-dynamic, so that dladdr() names
- * its exported functions. Cases that need the library's static state
- * fresh (the depot) run in a subprocess.
+ * its exported functions.
  */
 #include "objlife-private.h"
 #include "memfail.h"
@@ -20,13 +17,6 @@
 #include <wchar.h>
 
 int main(int argc, char **argv);
-
-static void run_in_subprocess(void)
-{
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("");
-}
 
 /* GTest only: no other GLib API. */
 static void assert_matches(const char *text, const char *pattern)
@@ -183,236 +173,6 @@ static void test_event_words_are_the_enum_names(void)
 	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_NO_MEMORY), ==, "NO_MEMORY");
 	/* A value from a newer header: a word all the same, never NULL. */
 	g_assert_cmpstr(ol_event_word((enum objlife_event)(OBJLIFE_EVENT_NO_MEMORY + 1)), ==, "UNKNOWN");
-}
-
-/* ---- the address map (addrmap.c) ---------------------------------------- */
-
-struct item {
-	struct ol_anode node;
-	unsigned visits;
-};
-
-#define N_ITEMS 600
-static struct item items[N_ITEMS];
-
-static uintptr_t key_of(unsigned i)
-{
-	/* Object-like keys: aligned, neighbours. */
-	return (uintptr_t)0x10000 + (uintptr_t)i * 64;
-}
-
-static void visit(struct ol_anode *node, void *data)
-{
-	((struct item *)node)->visits++;
-	(*(unsigned *)data)++;
-}
-
-static void items_reset(void)
-{
-	unsigned i;
-
-	memset(items, 0, sizeof(items));
-	for (i = 0; i < N_ITEMS; i++)
-		items[i].node.key = key_of(i);
-}
-
-static void amap_free(struct ol_amap *m)
-{
-	ol_free(m->b);
-	ol_free(m->old);
-	memset(m, 0, sizeof(*m));
-}
-
-static void test_amap_insert_without_buckets_is_enomem(void)
-{
-	struct ol_amap m = { .use = OL_MEM_REGISTRY };
-	unsigned visited = 0;
-
-	items_reset();
-	tu_mem_fail_all(OL_MEM_REGISTRY);
-	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, -ENOMEM);
-	tu_mem_stop();
-	/* Not in the map, and the map still empty and usable. */
-	g_assert_null(ol_amap_find(&m, key_of(0)));
-	g_assert_null(ol_amap_remove(&m, key_of(0)));
-	ol_amap_foreach(&m, visit, &visited);
-	g_assert_cmpuint(visited, ==, 0);
-	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
-	g_assert_true(ol_amap_find(&m, key_of(0)) == &items[0].node);
-	amap_free(&m);
-}
-
-static void test_amap_without_memory_to_grow_keeps_every_node(void)
-{
-	struct ol_amap m = { .use = OL_MEM_TRACKER };
-	unsigned i, visited = 0;
-
-	items_reset();
-	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
-	/* The first table exists; no larger one can be had. */
-	tu_mem_fail_all(OL_MEM_TRACKER);
-	for (i = 1; i < N_ITEMS; i++)
-		g_assert_cmpint(ol_amap_insert(&m, &items[i].node), ==, 0);
-	g_assert_null(m.old);
-	for (i = 0; i < N_ITEMS; i++)
-		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
-	ol_amap_foreach(&m, visit, &visited);
-	g_assert_cmpuint(visited, ==, N_ITEMS);
-	/* Memory back: the next insert grows it, and nothing is lost. */
-	tu_mem_stop();
-	g_assert_true(ol_amap_remove(&m, key_of(0)) == &items[0].node);
-	g_assert_cmpint(ol_amap_insert(&m, &items[0].node), ==, 0);
-	g_assert_nonnull(m.old);
-	for (i = 0; i < N_ITEMS; i++)
-		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
-	for (i = 0; i < N_ITEMS; i++)
-		g_assert_true(ol_amap_remove(&m, key_of(i)) == &items[i].node);
-	g_assert_cmpuint(m.n, ==, 0);
-	amap_free(&m);
-}
-
-static void test_amap_mid_resize_finds_visits_and_removes_every_node(void)
-{
-	struct ol_amap m = { .use = OL_MEM_REGISTRY };
-	unsigned i, n = 0, visited = 0;
-
-	items_reset();
-	/* Insert until a resize has started and has buckets left to move. */
-	while (!m.old || m.moved > m.old_mask / 2) {
-		g_assert_cmpuint(n, <, N_ITEMS);
-		g_assert_cmpint(ol_amap_insert(&m, &items[n].node), ==, 0);
-		n++;
-	}
-	g_assert_nonnull(m.old);
-	/* Every node found and visited once, wherever it sits now. */
-	for (i = 0; i < n; i++)
-		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
-	ol_amap_foreach(&m, visit, &visited);
-	g_assert_cmpuint(visited, ==, n);
-	for (i = 0; i < n; i++)
-		g_assert_cmpuint(items[i].visits, ==, 1);
-	/* Removals during the resize, of nodes old and new: each once. */
-	for (i = 0; i < n; i += 2)
-		g_assert_true(ol_amap_remove(&m, key_of(i)) == &items[i].node);
-	for (i = 0; i < n; i += 2)
-		g_assert_null(ol_amap_find(&m, key_of(i)));
-	for (i = 1; i < n; i += 2)
-		g_assert_true(ol_amap_find(&m, key_of(i)) == &items[i].node);
-	g_assert_cmpuint(m.n, ==, n / 2);
-	amap_free(&m);
-}
-
-/* ---- the stack depot (stackdepot.c) --------------------------------------- */
-
-#define N_STACKS 1000
-
-static void frames_of(unsigned i, void **frames, unsigned depth)
-{
-	unsigned k;
-
-	for (k = 0; k < depth; k++)
-		frames[k] = (void *)(uintptr_t)(0x400000 + i * 0x40 + k * 8 + 1);
-}
-
-static void test_depot_keeps_one_copy_per_stack_across_growth(void)
-{
-	if (g_test_subprocess()) {
-		static const struct ol_stack *first[N_STACKS];
-		void *frames[3];
-		unsigned i;
-
-		/* Four times the first table's buckets: it grows twice. */
-		for (i = 0; i < N_STACKS; i++) {
-			frames_of(i, frames, 3);
-			first[i] = ol_stack_intern(frames, 3);
-			g_assert_nonnull(first[i]);
-			g_assert_cmpuint(first[i]->depth, ==, 3);
-			g_assert_true(memcmp(first[i]->frames, frames, sizeof(frames)) == 0);
-		}
-		for (i = 0; i < N_STACKS; i++) {
-			frames_of(i, frames, 3);
-			g_assert_true(ol_stack_intern(frames, 3) == first[i]);
-		}
-		/* A prefix of a stack is another stack. */
-		frames_of(7, frames, 3);
-		g_assert_true(ol_stack_intern(frames, 2) != first[7]);
-		return;
-	}
-	run_in_subprocess();
-}
-
-static void test_depot_keeps_the_innermost_16_frames(void)
-{
-	void *frames[OL_STACK_DEPTH + 4];
-	const struct ol_stack *deep, *cut;
-
-	frames_of(N_STACKS + 1, frames, OL_STACK_DEPTH + 4);
-	deep = ol_stack_intern(frames, OL_STACK_DEPTH + 4);
-	g_assert_nonnull(deep);
-	g_assert_cmpuint(deep->depth, ==, OL_STACK_DEPTH);
-	cut = ol_stack_intern(frames, OL_STACK_DEPTH);
-	g_assert_true(cut == deep);
-}
-
-static void test_depot_without_memory_to_grow_still_stores_stacks(void)
-{
-	if (g_test_subprocess()) {
-		static const struct ol_stack *first[N_STACKS];
-		void *frames[2];
-		unsigned i;
-
-		tu_events_start();
-		frames_of(0, frames, 2);
-		first[0] = ol_stack_intern(frames, 2);     /* makes the first table */
-		/* Tables from now on fail; single stacks are far smaller. */
-		tu_mem_fail_all(OL_MEM_STACK);
-		tu_mem.min_size = 1024;
-		for (i = 1; i < N_STACKS; i++) {
-			frames_of(i, frames, 2);
-			first[i] = ol_stack_intern(frames, 2);
-			g_assert_nonnull(first[i]);
-		}
-		for (i = 0; i < N_STACKS; i++) {
-			frames_of(i, frames, 2);
-			g_assert_true(ol_stack_intern(frames, 2) == first[i]);
-		}
-		tu_mem_stop();
-		/* Longer chains, nothing lost: not worth a report. */
-		g_assert_cmpuint(tu_events_count(), ==, 0);
-		return;
-	}
-	run_in_subprocess();
-}
-
-static void test_depot_out_of_memory_is_null_reported_once(void)
-{
-	if (g_test_subprocess()) {
-		void *frames[4];
-		const struct ol_stack *known;
-
-		tu_events_start();
-		frames_of(1, frames, 4);
-		known = ol_stack_intern(frames, 4);
-		g_assert_nonnull(known);
-		tu_mem_fail_all(OL_MEM_STACK);
-		frames_of(2, frames, 4);
-		g_assert_null(ol_stack_intern(frames, 4));
-		frames_of(3, frames, 4);
-		g_assert_null(ol_stack_intern(frames, 4));
-		/* A stack stored before needs no memory. */
-		frames_of(1, frames, 4);
-		g_assert_true(ol_stack_intern(frames, 4) == known);
-		tu_mem_stop();
-		g_assert_cmpuint(tu_events_count(), ==, 1);
-		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
-		g_assert_true(tu_events.obj[0] == NULL);
-		g_assert_cmpstr(tu_events.message[0], ==,
-				"objlife: NO_MEMORY: out of memory for a stack; some reports will lack "
-				"allocation or tracker stacks");
-		g_assert_true(ol_report_no_memory_seen() & OL_NOMEM_STACK);
-		return;
-	}
-	run_in_subprocess();
 }
 
 /* ---- symbolising (backtrace.c) ---------------------------------------------- */
@@ -580,19 +340,6 @@ int main(int argc, char **argv)
 			test_text_out_of_memory_on_the_heap_keeps_the_heap_text);
 	g_test_add_func("/internals/text/format-error-adds-nothing", test_text_format_error_adds_nothing);
 	g_test_add_func("/internals/report/event-words-are-the-enum-names", test_event_words_are_the_enum_names);
-	g_test_add_func("/internals/addrmap/insert-without-buckets-is-enomem",
-			test_amap_insert_without_buckets_is_enomem);
-	g_test_add_func("/internals/addrmap/without-memory-to-grow-keeps-every-node",
-			test_amap_without_memory_to_grow_keeps_every_node);
-	g_test_add_func("/internals/addrmap/mid-resize-finds-visits-and-removes-every-node",
-			test_amap_mid_resize_finds_visits_and_removes_every_node);
-	g_test_add_func("/internals/depot/one-copy-per-stack-across-growth",
-			test_depot_keeps_one_copy_per_stack_across_growth);
-	g_test_add_func("/internals/depot/keeps-the-innermost-16-frames", test_depot_keeps_the_innermost_16_frames);
-	g_test_add_func("/internals/depot/without-memory-to-grow-still-stores-stacks",
-			test_depot_without_memory_to_grow_still_stores_stacks);
-	g_test_add_func("/internals/depot/out-of-memory-is-null-reported-once",
-			test_depot_out_of_memory_is_null_reported_once);
 	g_test_add_func("/internals/symbolize/frame-outside-any-module-is-a-raw-address",
 			test_frame_outside_any_module_is_a_raw_address);
 	g_test_add_func("/internals/symbolize/without-symbolizer-exported-functions-are-named",
