@@ -76,9 +76,13 @@ tests_test_cache_SOURCES = tests/test-cache.c tests/testutil.h
 tests_test_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_cache_LDADD = $(TEST_LIBS)
 
+# White-box: the text and the frames of a report are report.c's and
+# backtrace.c's internals; -export-dynamic, for dladdr() to name a function.
 tests_test_report_SOURCES = tests/test-report.c tests/testutil.h
-tests_test_report_CFLAGS = $(TEST_CFLAGS)
-tests_test_report_LDADD = $(TEST_LIBS)
+tests_test_report_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
+tests_test_report_CFLAGS = $(TEST_CFLAGS) $(LIBDW_CFLAGS)
+tests_test_report_LDADD = $(WHITEBOX_LIBS)
+tests_test_report_LDFLAGS = -export-dynamic
 
 tests_test_misuse_SOURCES = tests/test-misuse.c tests/testutil.h
 tests_test_misuse_CFLAGS = $(TEST_CFLAGS)
@@ -127,11 +131,12 @@ tests_test_diag_poison_LDADD = $(TEST_LIBS) $(DL_LIBS)
 EXTRA_tests_test_diag_poison_DEPENDENCIES = tests/diag/lifecycle$(EXEEXT) tests/plugin/plugin.la
 
 # White-box: fails the library's internal allocations through the hidden
-# ol_mem_fail_hook.
+# ol_mem_fail_hook; -export-dynamic, for dladdr() to name its functions.
 tests_test_diag_oom_SOURCES = tests/test-diag-oom.c tests/testutil.h tests/memfail.h
 tests_test_diag_oom_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_diag_oom_CFLAGS = $(DIAG_TEST_CFLAGS) $(LIBDW_CFLAGS)
 tests_test_diag_oom_LDADD = $(WHITEBOX_LIBS)
+tests_test_diag_oom_LDFLAGS = -export-dynamic
 
 # White-box: the address map under the registry, the trackers and the live counts.
 tests_test_addrmap_SOURCES = tests/test-addrmap.c tests/testutil.h tests/memfail.h
@@ -145,18 +150,10 @@ tests_test_stackdepot_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_stackdepot_CFLAGS = $(TEST_CFLAGS)
 tests_test_stackdepot_LDADD = $(WHITEBOX_LIBS)
 
-# Paths the cases above cannot choose (the coverage gate): the diagnostics'
-# building blocks, the diagnostics end to end, and the core, with unusual
-# inputs and out of memory. White-box (ol_mem_fail_hook and the internal
-# functions); the two whose reports name
-# their functions link with -export-dynamic, for dladdr().
-GTEST_PROGS += tests/test-cov-internals
-tests_test_cov_internals_SOURCES = tests/test-cov-internals.c tests/testutil.h tests/memfail.h
-tests_test_cov_internals_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
-tests_test_cov_internals_CFLAGS = $(DIAG_TEST_CFLAGS) $(LIBDW_CFLAGS)
-tests_test_cov_internals_LDADD = $(WHITEBOX_LIBS)
-tests_test_cov_internals_LDFLAGS = -export-dynamic
-
+# Paths the cases above cannot choose (the coverage gate): the diagnostics
+# end to end, and the core, with unusual inputs and out of memory.
+# White-box (ol_mem_fail_hook); the one whose reports name its functions
+# links with -export-dynamic, for dladdr().
 GTEST_PROGS += tests/test-cov-diag
 tests_test_cov_diag_SOURCES = tests/test-cov-diag.c tests/testutil.h tests/memfail.h
 tests_test_cov_diag_CPPFLAGS = $(WHITEBOX_CPPFLAGS)

@@ -3,10 +3,14 @@
  * The diagnostics out of memory: the registry, the stack depot, trackers,
  * the quarantine and report texts each failing in turn. An object is
  * never lost or corrupted: it is counted as untracked, NO_MEMORY is
- * reported once, and everything goes on working.
+ * reported once, and everything goes on working. A report text keeps
+ * what fit and ends in "...", and a report without a symboliser names
+ * frames through dladdr().
  *
  * This program compiles the library's sources in, to reach the hidden
- * hook ol_mem_fail_hook that fails internal allocations.
+ * hook ol_mem_fail_hook that fails internal allocations, and report.c's
+ * and backtrace.c's internal functions. It links with -export-dynamic, so
+ * that dladdr() names its exported function.
  */
 #include "objlife-private.h"
 #include "memfail.h"
@@ -250,6 +254,152 @@ static void test_report_out_of_memory_still_reports(void)
 	tu_trap_with_debug("leaks");
 }
 
+/* ---- report texts and their frames ------------------------------------ */
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static void test_report_text_keeps_what_fits(void)
+{
+	struct ol_text t;
+	char piece[101];
+
+	memset(piece, 'y', 100);
+	piece[100] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "objlife: LEAK: first line\n");
+	tu_mem_fail_all(OL_MEM_REPORT);
+	while (!t.truncated)
+		ol_text_add(&t, "%s", piece);
+	tu_mem_stop();
+	/* The lines that fitted, then "..." on a line of its own. */
+	g_assert_true(tu_has_prefix(t.buf, "objlife: LEAK: first line\nyyyy"));
+	g_assert_true(has_suffix(t.buf, "y\n    ..."));
+	g_assert_cmpuint(strlen(t.buf), ==, t.len);
+	g_assert_cmpuint(t.len, <, sizeof(t.small));
+	g_assert_true(t.buf == t.small);
+	/* Past the cut nothing is added, even once memory is back. */
+	ol_text_add(&t, "later");
+	g_assert_null(strstr(t.buf, "later"));
+	g_assert_true(has_suffix(t.buf, "\n    ..."));
+	ol_text_free(&t);
+}
+
+static void test_report_text_full_to_the_end_still_fits_the_mark(void)
+{
+	struct ol_text t;
+	char fill[1021];
+
+	/* 1020 of the 1024 bytes used: the "\n    ..." mark (8 bytes and the
+	 * NUL) cannot follow them, so it replaces their end. */
+	memset(fill, 'z', 1020);
+	fill[1020] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "%s", fill);
+	g_assert_cmpuint(t.len, ==, 1020);
+	tu_mem_fail_all(OL_MEM_REPORT);
+	ol_text_add(&t, "0123456789");
+	tu_mem_stop();
+	g_assert_true(t.truncated);
+	g_assert_cmpuint(t.len, ==, sizeof(t.small) - 1);
+	g_assert_cmpuint(strlen(t.buf), ==, t.len);
+	g_assert_true(has_suffix(t.buf, "zzz\n    ..."));
+	g_assert_cmpuint(strspn(t.buf, "z"), ==, sizeof(t.small) - 9);
+	ol_text_free(&t);
+}
+
+static void test_report_text_on_the_heap_keeps_the_heap_text(void)
+{
+	struct ol_text t;
+	char piece[1501];
+
+	memset(piece, 'w', 1500);
+	piece[1500] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "%s", piece);                  /* on the heap: 2048 */
+	g_assert_true(t.buf != t.small);
+	tu_mem_fail_all(OL_MEM_REPORT);
+	ol_text_add(&t, "%s", piece);                  /* 3000 does not fit */
+	tu_mem_stop();
+	g_assert_true(t.truncated);
+	g_assert_cmpuint(t.len, ==, 1500 + 8);
+	g_assert_true(has_suffix(t.buf, "w\n    ..."));
+	ol_text_free(&t);
+	g_assert_true(t.buf == t.small);
+}
+
+/* Exported (the program links with -export-dynamic): dladdr() names it. */
+void oom_exported_function(void);
+void oom_exported_function(void)
+{
+	__asm__ volatile("");
+}
+
+/* Frames are return addresses: the symboliser looks one byte back. */
+#define RET(fn) ((void *)((uintptr_t)(fn) + 1))
+
+/* The text ol_stack_format() makes of @frames with @sym (NULL: none);
+ * free() it. */
+static char *format_with(struct ol_symbolizer *sym, void *const *frames, unsigned n)
+{
+	const struct ol_stack *stack = ol_stack_intern(frames, n);
+	struct ol_text t;
+	char *text;
+
+	g_assert_nonnull(stack);
+	ol_text_init(&t);
+	ol_stack_format(&t, sym, stack);
+	text = strdup(t.buf);
+	ol_text_free(&t);
+	return text;
+}
+
+static void test_symbolizer_falls_back_to_dladdr(void)
+{
+	void *frames[] = { RET(oom_exported_function) };
+	struct ol_symbolizer *sym;
+	char *text;
+
+	tu_mem_fail_all(OL_MEM_REPORT);
+	sym = ol_symbolizer_new();
+	tu_mem_stop();
+	g_assert_null(sym);
+	/* What a report then does with it: dladdr()'s names. */
+	text = format_with(sym, frames, 1);
+	tu_assert_matches(text, "    #0 oom_exported_function+0x1 (*test-diag-oom*)");
+	free(text);
+	ol_symbolizer_free(sym);       /* NULL: nothing */
+}
+
+static void test_stack_in_a_cut_report_text_adds_nothing(void)
+{
+	void *frames[] = { RET(oom_exported_function) };
+	const struct ol_stack *stack = ol_stack_intern(frames, 1);
+	struct ol_text t;
+	char fill[1021];
+	char *before;
+
+	memset(fill, 'v', 1020);
+	fill[1020] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "%s", fill);
+	tu_mem_fail_all(OL_MEM_REPORT);
+	ol_text_add(&t, "%s", fill);
+	g_assert_true(t.truncated);
+	before = strdup(t.buf);
+	ol_stack_format(&t, NULL, stack);
+	tu_mem_stop();
+	/* The "..." mark stays the end: no frame, no newline chopped. */
+	g_assert_cmpstr(t.buf, ==, before);
+	g_assert_true(has_suffix(t.buf, "\n    ..."));
+	free(before);
+	ol_text_free(&t);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -261,5 +411,13 @@ int main(int argc, char **argv)
 			test_tracker_out_of_memory_takes_an_untracked_reference);
 	g_test_add_func("/diag/oom/quarantine-frees-directly", test_quarantine_out_of_memory_frees_directly);
 	g_test_add_func("/diag/oom/report-text-still-reports", test_report_out_of_memory_still_reports);
+	g_test_add_func("/diag/oom/report-text-keeps-what-fits", test_report_text_keeps_what_fits);
+	g_test_add_func("/diag/oom/report-text-full-to-the-end-still-fits-the-mark",
+			test_report_text_full_to_the_end_still_fits_the_mark);
+	g_test_add_func("/diag/oom/report-text-on-the-heap-keeps-the-heap-text",
+			test_report_text_on_the_heap_keeps_the_heap_text);
+	g_test_add_func("/diag/oom/symbolizer-falls-back-to-dladdr", test_symbolizer_falls_back_to_dladdr);
+	g_test_add_func("/diag/oom/stack-in-a-cut-report-text-adds-nothing",
+			test_stack_in_a_cut_report_text_adds_nothing);
 	return g_test_run();
 }

@@ -3,15 +3,26 @@
  * Reports: the stable line, the handler receiving the same text as the
  * default handler writes, replacing a handler while reports run on other
  * threads (and across fork()), OBJLIFE_DEBUG (read once; help; unknown
- * words) and OBJLIFE_DEBUG_FILE. Each environment case runs in a
+ * words) and OBJLIFE_DEBUG_FILE; the text of a report (growing past a
+ * line, the event words) and how a stack's frames read in it (named by a
+ * symboliser, by dladdr(), or raw). Each environment case runs in a
  * subprocess, since the library reads its environment once per process.
+ *
+ * White-box, for the text and frame cases: they call report.c's text
+ * buffer and backtrace.c's formatting, which are internal, so this program
+ * links the library's objects. It links with -export-dynamic, so that
+ * dladdr() names its exported function.
  */
+#include "objlife-private.h"
 #include "testutil.h"
 
 #include <fnmatch.h>
+#include <wchar.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+int main(int argc, char **argv);
 
 static const struct objlife_ops report_ops = {
 	.name = "session", .alloc = tu_block_alloc, .free = tu_block_free,
@@ -484,6 +495,180 @@ static void test_child_of_fork_during_reports_can_report(void)
 	objlife_set_report_handler(NULL, NULL);
 }
 
+/* ---- the text of a report ----------------------------------------------- */
+
+static void test_text_grows_past_the_inline_buffer(void)
+{
+	struct ol_text t;
+	char expect[5000];
+	int i;
+
+	ol_text_init(&t);
+	expect[0] = '\0';
+	/* 100 pieces of 40 bytes: past 1024, then past 2048 and 4096 on the heap. */
+	for (i = 0; i < 100; i++) {
+		ol_text_add(&t, "%03d:abcdefghijklmnopqrstuvwxyz012345678\n", i);
+		snprintf(expect + strlen(expect), sizeof(expect) - strlen(expect),
+			 "%03d:abcdefghijklmnopqrstuvwxyz012345678\n", i);
+	}
+	g_assert_false(t.truncated);
+	g_assert_cmpuint(t.len, ==, 4000);
+	g_assert_cmpuint(strlen(t.buf), ==, 4000);
+	g_assert_cmpstr(t.buf, ==, expect);
+	g_assert_true(t.buf != t.small);
+	/* Freed, it is empty and usable again. */
+	ol_text_free(&t);
+	g_assert_cmpuint(t.len, ==, 0);
+	g_assert_cmpstr(t.buf, ==, "");
+	ol_text_add(&t, "again");
+	g_assert_cmpstr(t.buf, ==, "again");
+	ol_text_free(&t);
+}
+
+static void test_text_takes_one_piece_larger_than_twice_the_buffer(void)
+{
+	struct ol_text t;
+	char piece[3001];
+
+	memset(piece, 'x', 3000);
+	piece[3000] = '\0';
+	ol_text_init(&t);
+	ol_text_add(&t, "head:");
+	ol_text_add(&t, "%s", piece);
+	g_assert_cmpuint(t.len, ==, 3005);
+	g_assert_true(tu_has_prefix(t.buf, "head:xxxx"));
+	g_assert_cmpuint(strspn(t.buf + 5, "x"), ==, 3000);
+	ol_text_free(&t);
+}
+
+static void test_text_format_error_adds_nothing(void)
+{
+	struct ol_text t;
+	/* Not representable in the C locale: vsnprintf() fails (EILSEQ). */
+	static const wchar_t bad[] = { 0xd800, 0 };
+
+	ol_text_init(&t);
+	ol_text_add(&t, "kept");
+	ol_text_add(&t, "%ls", bad);
+	g_assert_false(t.truncated);
+	g_assert_cmpuint(t.len, ==, 4);
+	g_assert_cmpstr(t.buf, ==, "kept");
+	ol_text_add(&t, "+more");
+	g_assert_cmpstr(t.buf, ==, "kept+more");
+	ol_text_free(&t);
+}
+
+/* The word after "objlife: " in a report line. */
+static void test_event_words_are_the_enum_names(void)
+{
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_GET_ON_ZERO), ==, "GET_ON_ZERO");
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_BAD_TRACKER), ==, "BAD_TRACKER");
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_NO_MEMORY), ==, "NO_MEMORY");
+	/* A value from a newer header: a word all the same, never NULL. */
+	g_assert_cmpstr(ol_event_word((enum objlife_event)(OBJLIFE_EVENT_NO_MEMORY + 1)), ==, "UNKNOWN");
+}
+
+/* ---- frames of a stack in a report ---------------------------------------- */
+
+/* Exported (the program links with -export-dynamic): dladdr() names it. */
+void report_exported_function(void);
+void report_exported_function(void)
+{
+	__asm__ volatile("");
+}
+
+#ifdef HAVE_LIBDW
+static __attribute__((noinline)) void report_static_function(void)
+{
+	__asm__ volatile("");
+}
+#endif
+
+static int some_static_data;
+
+/* The text ol_stack_format() makes of @n frames, with a symboliser or
+ * with dladdr() only; free() it. */
+static char *format_frames(bool symbolizer, void *const *frames, unsigned n)
+{
+	struct ol_symbolizer *sym = symbolizer ? ol_symbolizer_new() : NULL;
+	const struct ol_stack *stack = ol_stack_intern(frames, n);
+	struct ol_text t;
+	char *text;
+
+	if (symbolizer)
+		g_assert_nonnull(sym);
+	g_assert_nonnull(stack);
+	ol_text_init(&t);
+	ol_stack_format(&t, sym, stack);
+	text = strdup(t.buf);
+	ol_text_free(&t);
+	ol_symbolizer_free(sym);
+	return text;
+}
+
+/* Frames are return addresses: the symboliser looks one byte back. */
+#define RET(fn) ((void *)((uintptr_t)(fn) + 1))
+
+static void test_frame_outside_any_module_is_a_raw_address(void)
+{
+	void *frames[] = { (void *)(uintptr_t)0x1000 };
+	char *text;
+
+	text = format_frames(true, frames, 1);
+	g_assert_cmpstr(text, ==, "    #0 0x1000");
+	free(text);
+	text = format_frames(false, frames, 1);
+	g_assert_cmpstr(text, ==, "    #0 0x1000");
+	free(text);
+}
+
+static void test_without_symbolizer_exported_functions_are_named(void)
+{
+	void *frames[] = { RET(report_exported_function), (void *)(uintptr_t)0x1000 };
+	char *text = format_frames(false, frames, 2);
+
+	/* dladdr(): the exported name, the offset from it, the module. */
+	tu_assert_matches(text, "    #0 report_exported_function+0x1 (*test-report*)\n    #1 0x1000");
+	free(text);
+}
+
+static void test_without_symbolizer_unnamed_addresses_show_module_and_offset(void)
+{
+	void *frames[] = { RET(&some_static_data) };
+	char *text = format_frames(false, frames, 1);
+
+	/* No exported symbol there: the address, the module and the offset. */
+	tu_assert_matches(text, "    #0 0x* (*test-report*+0x*)");
+	free(text);
+}
+
+static void test_main_ends_the_stack(void)
+{
+	void *frames[] = { RET(report_exported_function), RET(main), (void *)(uintptr_t)0x1000 };
+	char *text;
+
+	/* Below main() there is only the C library's start-up code. */
+	text = format_frames(false, frames, 3);
+	tu_assert_matches(text, "    #0 report_exported_function+0x1 (*)\n    #1 main+0x1 (*)");
+	free(text);
+	text = format_frames(true, frames, 3);
+	tu_assert_matches(text, "    #0 report_exported_function[ +]*\n    #1 main[ +]*");
+	g_assert_null(strstr(text, "#2"));
+	free(text);
+}
+
+/* Only libdw names static functions: without it, the case does not exist. */
+#ifdef HAVE_LIBDW
+static void test_symbolizer_names_static_functions_with_their_line(void)
+{
+	void *frames[] = { RET(report_static_function) };
+	char *text = format_frames(true, frames, 1);
+
+	tu_assert_matches(text, "    #0 report_static_function (*test-report.c:*)");
+	free(text);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -508,5 +693,21 @@ int main(int argc, char **argv)
 			test_debug_file_fifo_without_reader_falls_back);
 	g_test_add_func("/report/debug-file/not-created-without-reports",
 			test_debug_file_is_not_created_without_reports);
+	g_test_add_func("/report/text/grows-past-the-inline-buffer", test_text_grows_past_the_inline_buffer);
+	g_test_add_func("/report/text/takes-one-piece-larger-than-twice-the-buffer",
+			test_text_takes_one_piece_larger_than_twice_the_buffer);
+	g_test_add_func("/report/text/format-error-adds-nothing", test_text_format_error_adds_nothing);
+	g_test_add_func("/report/text/event-words-are-the-enum-names", test_event_words_are_the_enum_names);
+	g_test_add_func("/report/frames/outside-any-module-is-a-raw-address",
+			test_frame_outside_any_module_is_a_raw_address);
+	g_test_add_func("/report/frames/without-symbolizer-exported-functions-are-named",
+			test_without_symbolizer_exported_functions_are_named);
+	g_test_add_func("/report/frames/without-symbolizer-unnamed-addresses-show-module-and-offset",
+			test_without_symbolizer_unnamed_addresses_show_module_and_offset);
+	g_test_add_func("/report/frames/main-ends-the-stack", test_main_ends_the_stack);
+#ifdef HAVE_LIBDW
+	g_test_add_func("/report/frames/symbolizer-names-static-functions-with-their-line",
+			test_symbolizer_names_static_functions_with_their_line);
+#endif
 	return g_test_run();
 }

@@ -9,6 +9,7 @@
 #define OBJLIFE_TESTUTIL_H
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <glib.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -123,6 +124,16 @@ static TU_UNUSED void tu_assert_has(const char *hay, const char *needle)
 {
 	if (!strstr(hay, needle))
 		g_error("missing \"%s\" in:\n%s", needle, hay);
+}
+
+/* Asserts that @text matches the fnmatch() @pattern; on failure the log
+ * shows both. */
+static TU_UNUSED void tu_assert_matches(const char *text, const char *pattern)
+{
+	if (fnmatch(pattern, text, 0) != 0) {
+		g_test_message("\"%s\" does not match \"%s\"", text, pattern);
+		g_assert_cmpstr(text, ==, pattern);
+	}
 }
 
 /* Asserts that @hay contains @first, then (after it) @second. */
