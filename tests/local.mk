@@ -89,7 +89,7 @@ tests_test_misuse_CFLAGS = $(TEST_CFLAGS)
 tests_test_misuse_LDADD = $(TEST_LIBS)
 
 # White-box: fault injection through the hidden ol_mem_fail_hook.
-tests_test_faults_SOURCES = tests/test-faults.c tests/testutil.h
+tests_test_faults_SOURCES = tests/test-faults.c tests/testutil.h tests/memfail.h
 tests_test_faults_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_faults_CFLAGS = $(TEST_CFLAGS) -Wno-declaration-after-statement
 tests_test_faults_LDADD = $(WHITEBOX_LIBS)
@@ -151,9 +151,8 @@ tests_test_stackdepot_CFLAGS = $(TEST_CFLAGS)
 tests_test_stackdepot_LDADD = $(WHITEBOX_LIBS)
 
 # Paths the cases above cannot choose (the coverage gate): the diagnostics
-# end to end, and the core, with unusual inputs and out of memory.
-# White-box (ol_mem_fail_hook); the one whose reports name its functions
-# links with -export-dynamic, for dladdr().
+# end to end, with unusual inputs and out of memory. White-box
+# (ol_mem_fail_hook); -export-dynamic, for dladdr().
 GTEST_PROGS += tests/test-cov-diag
 tests_test_cov_diag_SOURCES = tests/test-cov-diag.c tests/testutil.h tests/memfail.h
 tests_test_cov_diag_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
@@ -161,11 +160,6 @@ tests_test_cov_diag_CFLAGS = $(DIAG_TEST_CFLAGS) $(LIBDW_CFLAGS)
 tests_test_cov_diag_LDADD = $(WHITEBOX_LIBS)
 tests_test_cov_diag_LDFLAGS = -export-dynamic
 
-GTEST_PROGS += tests/test-cov-core
-tests_test_cov_core_SOURCES = tests/test-cov-core.c tests/testutil.h tests/memfail.h
-tests_test_cov_core_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
-tests_test_cov_core_CFLAGS = $(TEST_CFLAGS) $(LIBDW_CFLAGS)
-tests_test_cov_core_LDADD = $(WHITEBOX_LIBS)
 endif
 check_PROGRAMS += $(GTEST_PROGS)
 TESTS += $(GTEST_PROGS)

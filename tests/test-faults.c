@@ -12,8 +12,12 @@
  * objects), release never runs for a failed init and exactly once for a
  * successful one, the shared table is as it was, and every fault point
  * counted in the clean run was really hit.
+ *
+ * And one allocation the library itself can fail: an object too large for
+ * its header, when there is no memory to remember its size.
  */
 #include "objlife-private.h"
+#include "memfail.h"
 #include "testutil.h"
 
 #define OBJLIFE_SHORT_NAMES
@@ -402,10 +406,71 @@ static void test_diagnostics_faults_lose_nothing(void)
 	g_test_trap_assert_stdout("*# fault points: *");
 }
 
+/* ---- an object too large for its header ------------------------------ */
+
+static unsigned big_allocs, big_frees;
+static size_t big_freed_size;
+
+static void *big_alloc(const struct objlife_ops *ops, size_t size, size_t align)
+{
+	void *p = tu_zalloc(size, align);
+
+	(void)ops;
+	big_allocs += p != NULL;
+	return p;
+}
+
+static void big_free(const struct objlife_ops *ops, void *mem, size_t size)
+{
+	(void)ops;
+	big_frees++;
+	big_freed_size = size;
+	free(mem);
+}
+
+static const struct objlife_ops big_ops = {
+	.name = "big", .init = tu_init, .release = tu_release,
+	.alloc = big_alloc, .free = big_free,
+};
+
+/* Past what the header's size field holds, memory.c must remember the
+ * size: without memory for that, the allocation fails cleanly. */
+static void test_big_object_without_memory_for_its_size_is_enomem(void)
+{
+	size_t size = OL_INFO_SIZE_MAX + 1;
+	struct tu_counts c = { 0 };
+	struct objlife *obj;
+
+	tu_mem_fail_all(OL_MEM_BIG_SIZE);
+	errno = 0;
+	obj = objlife_alloc_size(&big_ops, size, 8, &c);
+	tu_mem_stop();
+	g_assert_null(obj);
+	g_assert_cmpint(errno, ==, ENOMEM);
+	/* The memory went back, with its size; init never ran. */
+	g_assert_cmpuint(big_allocs, ==, 1);
+	g_assert_cmpuint(big_frees, ==, 1);
+	g_assert_cmpuint(big_freed_size, ==, size);
+	g_assert_cmpint(c.inits, ==, 0);
+	g_assert_cmpint(c.releases, ==, 0);
+	g_assert_cmpuint(objlife_live_count(&big_ops), ==, 0);
+
+	/* With memory, the same size works and goes back with its size. */
+	obj = objlife_alloc_size(&big_ops, size, 8, &c);
+	g_assert_nonnull(obj);
+	g_assert_cmpint(c.inits, ==, 1);
+	objlife_put(obj);
+	g_assert_cmpint(c.releases, ==, 1);
+	g_assert_cmpuint(big_frees, ==, 2);
+	g_assert_cmpuint(big_freed_size, ==, size);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/faults/every-fault-point-unwinds", test_every_fault_point_unwinds);
 	g_test_add_func("/faults/diagnostics-faults-lose-nothing", test_diagnostics_faults_lose_nothing);
+	g_test_add_func("/faults/big-object-without-memory-for-its-size-is-enomem",
+			test_big_object_without_memory_for_its_size_is_enomem);
 	return g_test_run();
 }

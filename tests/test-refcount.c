@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include <unistd.h>
+
 #ifdef OBJLIFE_NO_INLINE
 # define PATH "/refcount-exported"
 #else
@@ -542,6 +544,49 @@ static void test_put_mutex_lock_error_release_taking_a_ref_returns_false(void)
 	objlife_may_leak(obj);
 }
 
+/* A lookup under the table's lock takes a reference while the last put
+ * waits for that lock. */
+struct put_mutex_race {
+	pthread_mutex_t lock;
+	struct tu_obj *obj;
+	bool last;
+};
+
+static void *put_last_reference(void *p)
+{
+	struct put_mutex_race *r = p;
+
+	r->last = objlife_put_mutex(&r->obj->ref, &r->lock);
+	return NULL;
+}
+
+static void test_put_mutex_keeps_an_object_that_gained_a_holder_under_the_lock(void)
+{
+	struct put_mutex_race r = { PTHREAD_MUTEX_INITIALIZER, NULL, true };
+	struct tu_counts c = { 0 };
+	pthread_t thread;
+
+	r.obj = tu_new(&c);
+	/* The table's lock is held: the last put waits for it, and meanwhile a
+	 * lookup under the lock takes a reference (a plain get, as rule 3
+	 * allows). Whether the put saw the count at 1 and waited, or at 2, it
+	 * must not release. */
+	pthread_mutex_lock(&r.lock);
+	g_assert_cmpint(pthread_create(&thread, NULL, put_last_reference, &r), ==, 0);
+	usleep(50 * 1000);
+	tu_get(r.obj);
+	pthread_mutex_unlock(&r.lock);
+	pthread_join(thread, NULL);
+	g_assert_false(r.last);
+	g_assert_cmpint(c.releases, ==, 0);
+	g_assert_cmpuint(objlife_refcount(&r.obj->ref), ==, 1);
+	/* The new holder's put is the last. */
+	g_assert_true(objlife_put_mutex(&r.obj->ref, &r.lock));
+	g_assert_cmpint(c.releases, ==, 1);
+	g_assert_cmpint(pthread_mutex_trylock(&r.lock), ==, 0);
+	pthread_mutex_unlock(&r.lock);
+}
+
 /* ---- OBJLIFE_DEBUG=abort: the default handler aborts ------------------ */
 
 static void test_abort_option_aborts_on_misuse(void)
@@ -622,6 +667,8 @@ int main(int argc, char **argv)
 			test_put_mutex_release_taking_a_ref_returns_false);
 	g_test_add_func(PATH "/put-mutex/lock-error-release-taking-a-ref-returns-false",
 			test_put_mutex_lock_error_release_taking_a_ref_returns_false);
+	g_test_add_func(PATH "/put-mutex/holder-gained-under-the-lock-keeps-the-object",
+			test_put_mutex_keeps_an_object_that_gained_a_holder_under_the_lock);
 	g_test_add_func(PATH "/abort/option-aborts-on-misuse", test_abort_option_aborts_on_misuse);
 	g_test_add_func(PATH "/abort/misuse-continues-by-default", test_misuse_continues_by_default);
 	return g_test_run();

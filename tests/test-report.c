@@ -228,6 +228,21 @@ static void test_debug_file_fifo_without_reader_falls_back(void)
 				  "objlife: UNDERFLOW: type=session obj=0x* count=0: *\n");
 }
 
+static void test_empty_debug_file_reports_to_stderr(void)
+{
+	if (g_test_subprocess()) {
+		underflow_once();
+		return;
+	}
+	setenv("OBJLIFE_DEBUG_FILE", "", 1);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	unsetenv("OBJLIFE_DEBUG_FILE");
+	g_test_trap_assert_passed();
+	/* No file named "", and no complaint about one. */
+	g_test_trap_assert_stderr("objlife: UNDERFLOW: type=session obj=0x* count=0: put below zero; "
+				  "the object will leak\n");
+}
+
 static void test_debug_file_is_not_created_without_reports(void)
 {
 	char dir[] = "/tmp/objlife-report-XXXXXX", path[64];
@@ -497,6 +512,29 @@ static void test_child_of_fork_during_reports_can_report(void)
 
 /* ---- the text of a report ----------------------------------------------- */
 
+static char long_name[600];
+static struct objlife_ops long_name_ops = { .name = long_name, .alloc = tu_block_alloc, .free = tu_block_free };
+
+static void test_type_name_longer_than_a_line_is_cut(void)
+{
+	struct objlife *obj;
+
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	obj = objlife_alloc_size(&long_name_ops, 64, 8, NULL);
+	g_assert_nonnull(obj);
+	tu_events_start();
+	tu_preset_count(obj, 0);
+	objlife_put(obj);
+	/* Reported all the same, as one line of the report's size: the head
+	 * and as much of the name as fits. */
+	tu_assert_one_event(OBJLIFE_EVENT_UNDERFLOW, obj);
+	g_assert_cmpuint(strlen(tu_events.message[0]), ==, 511);
+	g_assert_cmpint(strncmp(tu_events.message[0], "objlife: UNDERFLOW: type=nnnn", 29), ==, 0);
+	g_assert_cmpuint(strspn(tu_events.message[0] + 25, "n"), ==, 511 - 25);
+	g_assert_cmpuint(objlife_refcount(obj), ==, OBJLIFE_REFCOUNT_SATURATED);
+	objlife_set_report_handler(NULL, NULL);
+}
+
 static void test_text_grows_past_the_inline_buffer(void)
 {
 	struct ol_text t;
@@ -693,6 +731,8 @@ int main(int argc, char **argv)
 			test_debug_file_fifo_without_reader_falls_back);
 	g_test_add_func("/report/debug-file/not-created-without-reports",
 			test_debug_file_is_not_created_without_reports);
+	g_test_add_func("/report/debug-file/empty-reports-to-stderr", test_empty_debug_file_reports_to_stderr);
+	g_test_add_func("/report/text/type-name-longer-than-a-line-is-cut", test_type_name_longer_than_a_line_is_cut);
 	g_test_add_func("/report/text/grows-past-the-inline-buffer", test_text_grows_past_the_inline_buffer);
 	g_test_add_func("/report/text/takes-one-piece-larger-than-twice-the-buffer",
 			test_text_takes_one_piece_larger_than_twice_the_buffer);
