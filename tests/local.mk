@@ -112,13 +112,13 @@ tests_diag_lifecycle_LDADD = lib/libobjlife.la
 tests_diag_lifecycle_LDFLAGS = -no-install -export-dynamic
 DIAG_TEST_CFLAGS = $(TEST_CFLAGS) -fno-optimize-sibling-calls
 
-tests_test_diag_leaks_SOURCES = tests/test-diag-leaks.c tests/diag/spawn.h tests/testutil.h
+tests_test_diag_leaks_SOURCES = tests/test-diag-leaks.c tests/diag/spawn.h tests/diag/sites.h tests/testutil.h
 tests_test_diag_leaks_CFLAGS = $(DIAG_TEST_CFLAGS)
 tests_test_diag_leaks_LDADD = $(TEST_LIBS)
 tests_test_diag_leaks_LDFLAGS = -export-dynamic
 EXTRA_tests_test_diag_leaks_DEPENDENCIES = tests/diag/lifecycle$(EXEEXT)
 
-tests_test_diag_refs_SOURCES = tests/test-diag-refs.c tests/diag/spawn.h tests/testutil.h
+tests_test_diag_refs_SOURCES = tests/test-diag-refs.c tests/diag/spawn.h tests/diag/sites.h tests/testutil.h
 tests_test_diag_refs_CFLAGS = $(DIAG_TEST_CFLAGS)
 tests_test_diag_refs_LDADD = $(TEST_LIBS)
 tests_test_diag_refs_LDFLAGS = -export-dynamic
@@ -132,7 +132,7 @@ EXTRA_tests_test_diag_poison_DEPENDENCIES = tests/diag/lifecycle$(EXEEXT) tests/
 
 # White-box: fails the library's internal allocations through the hidden
 # ol_mem_fail_hook; -export-dynamic, for dladdr() to name its functions.
-tests_test_diag_oom_SOURCES = tests/test-diag-oom.c tests/testutil.h tests/memfail.h
+tests_test_diag_oom_SOURCES = tests/test-diag-oom.c tests/testutil.h tests/memfail.h tests/diag/sites.h
 tests_test_diag_oom_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_diag_oom_CFLAGS = $(DIAG_TEST_CFLAGS) $(LIBDW_CFLAGS)
 tests_test_diag_oom_LDADD = $(WHITEBOX_LIBS)
@@ -149,17 +149,6 @@ tests_test_stackdepot_SOURCES = tests/test-stackdepot.c tests/testutil.h tests/m
 tests_test_stackdepot_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_stackdepot_CFLAGS = $(TEST_CFLAGS)
 tests_test_stackdepot_LDADD = $(WHITEBOX_LIBS)
-
-# Paths the cases above cannot choose (the coverage gate): the diagnostics
-# end to end, with unusual inputs and out of memory. White-box
-# (ol_mem_fail_hook); -export-dynamic, for dladdr().
-GTEST_PROGS += tests/test-cov-diag
-tests_test_cov_diag_SOURCES = tests/test-cov-diag.c tests/testutil.h tests/memfail.h
-tests_test_cov_diag_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
-tests_test_cov_diag_CFLAGS = $(DIAG_TEST_CFLAGS) $(LIBDW_CFLAGS)
-tests_test_cov_diag_LDADD = $(WHITEBOX_LIBS)
-tests_test_cov_diag_LDFLAGS = -export-dynamic
-
 endif
 check_PROGRAMS += $(GTEST_PROGS)
 TESTS += $(GTEST_PROGS)

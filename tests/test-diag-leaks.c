@@ -5,7 +5,12 @@
  * may_leak objects stay out; the registry stays right under 8 threads;
  * "abort" and an unset OBJLIFE_DEBUG behave as documented; the report at
  * exit sees the objects the program's destructors and early atexit
- * handlers put as gone.
+ * handlers put as gone. Groups are ordered (largest, then type name, then
+ * site) and whole however many objects, trackers or frames they hold; an
+ * object being released is not a leak; types that share a name stay
+ * apart; a stack taken on a signal stack, or through one of two paths to
+ * one call site, is the right one; a process without thread keys and a
+ * forked child go on counting and reporting.
  *
  * Programs with a named leak are tests/diag/lifecycle, run as a
  * subprocess; in-process cases run under g_test_trap_subprocess() with
@@ -14,8 +19,18 @@
 #include "config.h"
 #include "testutil.h"
 #include "diag/spawn.h"
+#include "diag/sites.h"
 
 #include <signal.h>
+
+/* ThreadSanitizer reports any allocation inside a signal handler. */
+#if defined(__SANITIZE_THREAD__)
+# define UNDER_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define UNDER_TSAN 1
+# endif
+#endif
 
 /* ---- reports of the helper program ------------------------------------ */
 
@@ -477,6 +492,454 @@ static void test_exitcode_out_of_range_is_ignored(void)
 	diag_run_free(&r);
 }
 
+/* ---- leak reports: grouping, order, what is listed ----------------------- */
+
+static const struct objlife_ops alpha_ops = { .name = "alpha" };
+static const struct objlife_ops beta_ops = { .name = "beta" };
+static const struct objlife_ops gamma_ops = { .name = "gamma" };
+
+/* volatile, as two above. */
+static volatile int three = 3, four = 4, many = 100;
+
+static void test_groups_of_equal_size_are_ordered_by_type_then_site(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *objs[6];
+		size_t live;
+		const char *g2, *ga, *gba, *gbb;
+		char *text;
+		int i;
+
+		/* Allocated in another order than the report's. */
+		objs[0] = diag_alloc_at_site_b(&beta_ops);
+		objs[1] = diag_alloc_at_site_a(&beta_ops);
+		objs[2] = diag_alloc_at_site_a(&alpha_ops);
+		for (i = 0; i < two; i++)
+			objs[3 + i] = diag_alloc_at_site_b(&gamma_ops);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 5);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 4);
+		/* Largest first; then by type name; then by site. */
+		g2 = strstr(text, "objlife: LEAK: 2 x gamma (counts 1,1) allocated at:\n    #0 diag_alloc_at_site_b");
+		ga = strstr(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 diag_alloc_at_site_a");
+		gba = strstr(text, "objlife: LEAK: 1 x beta (count 1) allocated at:\n    #0 diag_alloc_at_site_a");
+		gbb = strstr(text, "objlife: LEAK: 1 x beta (count 1) allocated at:\n    #0 diag_alloc_at_site_b");
+		g_test_message("the report:\n%s", text);
+		g_assert_true(g2 == text);
+		g_assert_nonnull(ga);
+		g_assert_nonnull(gba);
+		g_assert_nonnull(gbb);
+		g_assert_true(g2 < ga && ga < gba && gba < gbb);
+		free(text);
+		for (i = 0; i < 5; i++)
+			objlife_put(objs[i]);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+#ifdef HAVE_LIBDW
+static void test_two_calls_on_one_line_are_one_site(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *a, *b;
+		size_t live;
+		char *text;
+
+		diag_two_allocations_on_one_line(&alpha_ops, &a, &b);
+		objlife_get(b);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 2);
+		/* The report names the line, not the byte: one group. */
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 1);
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 2 x alpha (counts 1,2) allocated at:\n"
+					 "    #0 diag_two_allocations_on_one_line ("));
+		free(text);
+		objlife_put(a);
+		objlife_put(b);
+		objlife_put(b);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+#endif
+
+#define MANY 100
+
+static void test_more_than_64_objects_and_trackers_are_all_listed(void)
+{
+	if (g_test_subprocess()) {
+		static struct objlife *objs[MANY];
+		static struct objlife_tracker *t[MANY];
+		size_t live;
+		char *text;
+		int i;
+
+		for (i = 0; i < many; i++) {
+			objs[i] = diag_alloc_at_site_a(&alpha_ops);
+			diag_track_at_site_x(objs[i], &t[i]);
+		}
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, MANY);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 1);
+		/* Sixteen counts shown, then "...". */
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 100 x alpha (counts 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,...) "
+					 "allocated at:\n    #0 diag_alloc_at_site_a"));
+		tu_assert_has(text, "\n  held by 100 trackers taken at:\n    #0 diag_track_at_site_x");
+		free(text);
+		for (i = 0; i < MANY; i++) {
+			objlife_put_tracked(objs[i], &t[i]);
+			objlife_put(objs[i]);
+		}
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+/* An object whose release runs a leak check, and what it saw. */
+static char *seen_in_release;
+static size_t live_in_release;
+
+static void check_from_release(struct objlife *obj)
+{
+	(void)obj;
+	seen_in_release = tu_leak_check_text(&live_in_release);
+}
+
+static const struct objlife_ops checking_ops = { .name = "checking", .release = check_from_release };
+
+static void test_object_being_released_is_not_listed(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *dying = diag_alloc_at_site_a(&checking_ops);
+		struct objlife *other = diag_alloc_at_site_b(&alpha_ops);
+
+		objlife_put(dying);
+		g_assert_nonnull(seen_in_release);
+		/* Still counted (its memory is not back yet), but not listed: it
+		 * is not a leak. */
+		g_assert_cmpuint(live_in_release, ==, 2);
+		g_assert_true(tu_has_prefix(seen_in_release, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n"));
+		g_assert_null(strstr(seen_in_release, "checking"));
+		free(seen_in_release);
+		objlife_put(other);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+/* Two modules that each call their type "dup". */
+static const struct objlife_ops dup_ops_1 = { .name = "dup" };
+static const struct objlife_ops dup_ops_2 = { .name = "dup" };
+
+static void test_types_that_share_a_name_are_separate_groups(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *objs[4];
+		size_t live;
+		char *text;
+		int i;
+
+		/* One call site for all four: only the ops tell them apart. */
+		for (i = 0; i < four; i++)
+			objs[i] = diag_alloc_at_site_a(i % 2 ? &dup_ops_2 : &dup_ops_1);
+		objlife_get(objs[1]);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 4);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: 2 x dup (counts "), ==, 2);
+		tu_assert_has(text, "objlife: LEAK: 2 x dup (counts 1,1) allocated at:\n    #0 diag_alloc_at_site_a");
+		tu_assert_has(text, "objlife: LEAK: 2 x dup (counts 1,2) allocated at:\n    #0 diag_alloc_at_site_a");
+		free(text);
+		objlife_put(objs[1]);
+		for (i = 0; i < 4; i++)
+			objlife_put(objs[i]);
+		g_assert_cmpuint(objlife_live_count(&dup_ops_1) + objlife_live_count(&dup_ops_2), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+/* A process that used up its thread-specific keys (PTHREAD_KEYS_MAX)
+ * before its first object: no per-thread tables, no stack cache. */
+static void test_without_thread_keys_objects_are_counted_and_reported(void)
+{
+	if (g_test_subprocess()) {
+		static pthread_key_t keys[4096];
+		struct objlife *objs[3];
+		size_t n_keys = 0, live, i;
+		char *text;
+
+		/* No GLib call until the keys are back: it may need one. */
+		while (n_keys < G_N_ELEMENTS(keys) && pthread_key_create(&keys[n_keys], NULL) == 0)
+			n_keys++;
+		for (i = 0; i < (size_t)three; i++)
+			objs[i] = diag_alloc_at_site_a(&alpha_ops);
+		for (i = 0; i < n_keys; i++)
+			pthread_key_delete(keys[i]);
+		g_assert_cmpuint(n_keys, <, G_N_ELEMENTS(keys));
+		for (i = 0; i < 3; i++)
+			g_assert_nonnull(objs[i]);
+
+		/* Counted all the same, and every stack unwound in full. */
+		g_assert_cmpuint(objlife_live_count(&alpha_ops), ==, 3);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 3);
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 3 x alpha (counts 1,1,1) allocated at:\n"
+					 "    #0 diag_alloc_at_site_a"));
+#ifdef HAVE_LIBDW   /* a static function: only libdw names it */
+		tu_assert_has(text, "\n    #1 test_without_thread_keys_objects_are_counted_and_reported");
+#endif
+		free(text);
+		for (i = 0; i < 3; i++)
+			objlife_put(objs[i]);
+		g_assert_cmpuint(objlife_live_count(&alpha_ops), ==, 0);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+/* The report of five live objects (struct diag_rich) at sites with
+ * stacks deeper than 16 frames and longer than a line: whole, nothing
+ * cut. */
+static void test_leak_report_of_long_stacks_is_whole(void)
+{
+	if (g_test_subprocess()) {
+		struct diag_rich r;
+		size_t live;
+		char *text;
+
+		diag_rich_make(&r, &alpha_ops, &beta_ops);
+		text = tu_leak_check_text(&live);
+		g_test_message("the report:\n%s", text);
+		g_assert_cmpuint(live, ==, 5);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, 3);
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 3 x alpha (counts 1,2,3) allocated at:\n"
+					 "    #0 diag_allocate_through_a_long_chain_of_calls_so_that_the_report_is_long"));
+		/* Sixteen frames of the site, then the trackers' sites in full. */
+		tu_assert_in_order(text, "    #15 diag_allocate_through_a_long_chain_of_calls",
+				"\n  held by ");
+		tu_assert_has(text, "\n  held by 2 trackers taken at:\n    #0 diag_track_at_site_x");
+		tu_assert_in_order(text, "\n  held by 1 tracker taken at:\n"
+				"    #0 diag_track_through_a_long_chain_of_calls_so_that_the_report_is_long",
+				"    #15 diag_track_through_a_long_chain_of_calls");
+		tu_assert_in_order(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 diag_alloc_at_site_b",
+				"objlife: LEAK: 1 x beta (count 1) allocated at:\n    #0 diag_alloc_at_site_b");
+		g_assert_null(strstr(text, "no memory"));
+		g_assert_null(strstr(text, "\n    ...\n"));
+		free(text);
+		diag_rich_free(&r);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+/* ---- the report at exit, through a handler of the program's own ------------ */
+
+/* Prints each report's first line, at exit, where the parent can see it. */
+static void print_first_line(enum objlife_event event, const struct objlife *obj, const char *message, void *data)
+{
+	(void)obj; (void)data;
+	printf("event=%d %.*s\n", (int)event, (int)strcspn(message, "\n"), message);
+}
+
+static void test_custom_handler_at_exit_is_not_aborted(void)
+{
+	if (g_test_subprocess()) {
+		objlife_set_report_handler(print_first_line, NULL);
+		diag_alloc_at_site_a(&alpha_ops);       /* leaked: reported at exit */
+		return;
+	}
+	/* "abort" is the default handler's: a handler of the program's own
+	 * gets the report, and the program exits as it meant to. */
+	tu_trap_with_debug("leaks,abort");
+	g_test_trap_assert_stdout("event=5 objlife: LEAK: 1 x alpha (count 1) allocated at:\n");
+}
+
+/* ---- the stacks of the report ------------------------------------------------ */
+
+/* Exported, as the sites of diag/sites.h. */
+void diag_alloc_on_the_signal_stack(void);
+struct objlife *diag_leaf_allocation(const struct objlife_ops *ops);
+struct objlife *diag_path_one(const struct objlife_ops *ops);
+struct objlife *diag_path_two(const struct objlife_ops *ops);
+
+static const struct objlife_ops signalled_ops = { .name = "signalled" };
+static struct objlife *signalled;
+
+NOINLINE void diag_alloc_on_the_signal_stack(void)
+{
+	signalled = objlife_alloc_size(&signalled_ops, 64, 8, NULL);
+	KEEP_FRAME();
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	diag_alloc_on_the_signal_stack();
+}
+
+static void test_allocation_on_a_signal_stack_has_its_site(void)
+{
+	if (g_test_subprocess()) {
+		size_t size = 256 * 1024;
+		stack_t ss = { .ss_sp = malloc(size), .ss_size = size, .ss_flags = 0 }, old_ss;
+		struct sigaction sa, old_sa;
+		struct objlife *before;
+		size_t live;
+		char *text;
+
+		/* The thread's stack is known to the capture first. */
+		before = diag_alloc_at_site_a(&alpha_ops);
+		g_assert_nonnull(ss.ss_sp);
+		g_assert_cmpint(sigaltstack(&ss, &old_ss), ==, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_ONSTACK;
+		sigemptyset(&sa.sa_mask);
+		g_assert_cmpint(sigaction(SIGUSR1, &sa, &old_sa), ==, 0);
+		raise(SIGUSR1);
+		g_assert_cmpint(sigaction(SIGUSR1, &old_sa, NULL), ==, 0);
+		g_assert_cmpint(sigaltstack(&old_ss, NULL), ==, 0);
+		free(ss.ss_sp);
+
+		g_assert_nonnull(signalled);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 2);
+		tu_assert_has(text, "objlife: LEAK: 1 x signalled (count 1) allocated at:\n"
+			   "    #0 diag_alloc_on_the_signal_stack");
+		free(text);
+		objlife_put(signalled);
+		objlife_put(before);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+static const struct objlife_ops paths_ops = { .name = "paths" };
+
+NOINLINE struct objlife *diag_leaf_allocation(const struct objlife_ops *ops)
+{
+	struct objlife *obj = objlife_alloc_size(ops, 64, 8, NULL);
+
+	KEEP_FRAME();
+	return obj;
+}
+
+/* Identical functions: the leaf sits at the same depth under each. */
+NOINLINE struct objlife *diag_path_one(const struct objlife_ops *ops)
+{
+	struct objlife *obj = diag_leaf_allocation(ops);
+
+	KEEP_FRAME();
+	return obj;
+}
+
+NOINLINE struct objlife *diag_path_two(const struct objlife_ops *ops)
+{
+	struct objlife *obj = diag_leaf_allocation(ops);
+
+	KEEP_FRAME();
+	return obj;
+}
+
+static void test_two_paths_to_one_site_are_told_apart(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *objs[4];
+		size_t live;
+		char *text;
+		int i;
+
+		/* Alternating: each capture meets the other path's stack cached
+		 * for the same call site at the same depth. */
+		for (i = 0; i < two; i++) {
+			objs[2 * i] = diag_path_one(&paths_ops);
+			objs[2 * i + 1] = diag_path_two(&paths_ops);
+		}
+		text = tu_leak_check_text(&live);
+		g_test_message("the report:\n%s", text);
+		g_assert_cmpuint(live, ==, 4);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: 2 x paths (counts 1,1) allocated at:\n"
+					  "    #0 diag_leaf_allocation"), ==, 2);
+		tu_assert_has(text, "\n    #1 diag_path_one");
+		tu_assert_has(text, "\n    #1 diag_path_two");
+		free(text);
+		for (i = 0; i < 4; i++)
+			objlife_put(objs[i]);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+static void test_forked_child_goes_on_diagnosing(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *kept = tu_new(&c), *freed = tu_new(&c);
+		struct objlife_tracker *t;
+		int status;
+		pid_t pid;
+
+		diag_track_at_site_x(&kept->ref, &t);
+		tu_put(freed);                      /* the quarantine exists */
+		fflush(NULL);
+		pid = fork();
+		g_assert_cmpint(pid, >=, 0);
+		if (pid == 0) {
+			/* Every lock of the library was free in the child: it
+			 * allocates, tracks, frees and reports as the parent. */
+			struct tu_obj *mine = tu_new(&c);
+			struct objlife_tracker *m;
+			bool ok;
+
+			diag_track_at_site_x(&mine->ref, &m);
+			ok = objlife_leak_check(NULL) == 2;
+			objlife_put_tracked(&mine->ref, &m);
+			tu_put(mine);
+			objlife_put_tracked(&kept->ref, &t);
+			tu_put(kept);
+			ok = ok && objlife_leak_check(NULL) == 0 && c.releases == 3;
+			exit(ok ? 0 : 1);
+		}
+		g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+		g_assert_true(WIFEXITED(status));
+		g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+		/* The parent's objects are its own. */
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 1);
+		objlife_put_tracked(&kept->ref, &t);
+		tu_put(kept);
+		g_assert_cmpint(c.releases, ==, 2);
+		return;
+	}
+#ifdef UNDER_TSAN
+	{
+		/* The fork handlers hold every registry shard's lock (64) and
+		 * more: past the 64 locks per thread that ThreadSanitizer's
+		 * deadlock detector can follow (a CHECK failure, not a report). */
+		const char *opts = getenv("TSAN_OPTIONS");
+		char saved[1024], more[sizeof(saved) + 32];
+
+		snprintf(saved, sizeof(saved), "%s", opts ? opts : "");
+		snprintf(more, sizeof(more), "%s%sdetect_deadlocks=0", saved, opts ? ":" : "");
+		setenv("TSAN_OPTIONS", more, 1);
+		tu_trap_with_debug("leaks,refs,poison");
+		if (opts)
+			setenv("TSAN_OPTIONS", saved, 1);
+		else
+			unsetenv("TSAN_OPTIONS");
+		return;
+	}
+#endif
+	tu_trap_with_debug("leaks,refs,poison");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -504,5 +967,32 @@ int main(int argc, char **argv)
 			test_object_put_by_an_early_atexit_handler_is_not_reported);
 	g_test_add_func("/diag/leaks/exit/object-left-after-teardown-is-reported",
 			test_object_left_after_teardown_is_reported);
+	g_test_add_func("/diag/leaks/report/groups-of-equal-size-ordered-by-type-then-site",
+			test_groups_of_equal_size_are_ordered_by_type_then_site);
+#ifdef HAVE_LIBDW
+	/* Only libdw knows lines; without it sites are byte offsets. */
+	g_test_add_func("/diag/leaks/report/two-calls-on-one-line-are-one-site",
+			test_two_calls_on_one_line_are_one_site);
+#endif
+	g_test_add_func("/diag/leaks/report/more-than-64-objects-and-trackers-all-listed",
+			test_more_than_64_objects_and_trackers_are_all_listed);
+	g_test_add_func("/diag/leaks/report/object-being-released-is-not-listed",
+			test_object_being_released_is_not_listed);
+	g_test_add_func("/diag/leaks/report/types-that-share-a-name-are-separate-groups",
+			test_types_that_share_a_name_are_separate_groups);
+	g_test_add_func("/diag/leaks/report/long-stacks-are-whole", test_leak_report_of_long_stacks_is_whole);
+	g_test_add_func("/diag/leaks/without-thread-keys-objects-are-counted-and-reported",
+			test_without_thread_keys_objects_are_counted_and_reported);
+	g_test_add_func("/diag/abort/custom-handler-at-exit-is-not-aborted", test_custom_handler_at_exit_is_not_aborted);
+#ifndef UNDER_TSAN
+	/* Allocating in a signal handler is not async-signal-safe, and
+	 * ThreadSanitizer rightly says so: the case exists in the other builds
+	 * (plain, ASan, valgrind, coverage). */
+	g_test_add_func("/diag/leaks/stacks/allocation-on-a-signal-stack-has-its-site",
+			test_allocation_on_a_signal_stack_has_its_site);
+#endif
+	g_test_add_func("/diag/leaks/stacks/two-paths-to-one-site-are-told-apart",
+			test_two_paths_to_one_site_are_told_apart);
+	g_test_add_func("/diag/leaks/fork/child-goes-on-diagnosing", test_forked_child_goes_on_diagnosing);
 	return g_test_run();
 }

@@ -3,17 +3,19 @@
  * The diagnostics out of memory: the registry, the stack depot, trackers,
  * the quarantine and report texts each failing in turn. An object is
  * never lost or corrupted: it is counted as untracked, NO_MEMORY is
- * reported once, and everything goes on working. A report text keeps
- * what fit and ends in "...", and a report without a symboliser names
+ * reported once, and everything goes on working. A leak report with any
+ * one of its allocations failing is still a leak report; a report text
+ * keeps what fit and ends in "..."; a report without a symboliser names
  * frames through dladdr().
  *
  * This program compiles the library's sources in, to reach the hidden
  * hook ol_mem_fail_hook that fails internal allocations, and report.c's
  * and backtrace.c's internal functions. It links with -export-dynamic, so
- * that dladdr() names its exported function.
+ * that dladdr() names its exported functions (and diag/sites.h's).
  */
 #include "objlife-private.h"
 #include "memfail.h"
+#include "diag/sites.h"
 
 #ifdef HAVE_VALGRIND_VALGRIND_H
 # include <valgrind/valgrind.h>
@@ -254,6 +256,180 @@ static void test_report_out_of_memory_still_reports(void)
 	tu_trap_with_debug("leaks");
 }
 
+/* ---- the registry's and the trackers' tables -------------------------- */
+
+static void test_registry_table_out_of_memory_untracks_the_object(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *untracked, *tracked;
+		size_t live;
+		char *text;
+
+		tu_events_start();
+		/* An entry, yes; the table to find it by, no. */
+		tu_mem_fail(OL_MEM_REGISTRY, 2, true);
+		untracked = tu_new(&c);
+		g_assert_cmpuint(tu_mem_stop(), ==, 2);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
+		g_assert_true(tu_events.obj[0] == &untracked->ref);
+		tracked = tu_new(&c);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 2);
+		tu_assert_has(text, "objlife: LEAK: 1 x tu_obj (count 1) allocated at:\n    #0 ");
+		tu_assert_has(text, "objlife: LEAK: 1 x tu_obj (not tracked: the registry was out of memory; "
+			   "no counts or site)\n");
+		free(text);
+		tu_put(untracked);
+		tu_put(tracked);
+		g_assert_cmpint(c.releases, ==, 2);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+static void test_tracker_table_out_of_memory_takes_an_untracked_reference(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *o = tu_new(NULL);
+		struct objlife_tracker *t, *ok;
+
+		tu_events_start();
+		/* The tracker itself, yes; the table to find it by, no. */
+		tu_mem_fail(OL_MEM_TRACKER, 2, true);
+		objlife_get_tracked(&o->ref, &t);
+		g_assert_cmpuint(tu_mem_stop(), ==, 2);
+		g_assert_null(t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 2);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_NO_MEMORY);
+		tu_assert_has(tu_events.message[0], "out of memory for a tracker; this reference (and maybe later "
+			   "ones) is taken untracked");
+		/* With memory, trackers work; the untracked one drops silently. */
+		objlife_get_tracked(&o->ref, &ok);
+		g_assert_nonnull(ok);
+		objlife_put_tracked(&o->ref, &ok);
+		objlife_put_tracked(&o->ref, &t);
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		tu_put(o);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static const struct objlife_ops alpha_ops = { .name = "alpha" };
+static const struct objlife_ops beta_ops = { .name = "beta" };
+
+#define N_TYPES 40
+
+/* Without a registry, each type's untracked objects are one line of the
+ * leak report. */
+static void test_untracked_objects_of_many_types_are_counted_per_type(void)
+{
+	if (g_test_subprocess()) {
+		static struct objlife_ops types[N_TYPES];
+		static char names[N_TYPES][16];
+		struct objlife *objs[N_TYPES], *tracked;
+		size_t live;
+		char *text, line[200];
+		int i;
+
+		tu_events_start();
+		tu_mem_fail(OL_MEM_REGISTRY, 1, true);   /* no registry at all */
+		for (i = 0; i < N_TYPES; i++) {
+			snprintf(names[i], sizeof(names[i]), "type%02d", i);
+			types[i].name = names[i];
+			objs[i] = objlife_alloc_size(&types[i], 64, 8, NULL);
+			g_assert_nonnull(objs[i]);
+		}
+		tu_mem_stop();
+		/* A type whose objects all have their entry is not listed twice. */
+		tracked = diag_alloc_at_site_a(&alpha_ops);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, N_TYPES + 1);
+		g_assert_cmpuint(tu_count(text, "objlife: LEAK: "), ==, N_TYPES + 1);
+		for (i = 0; i < N_TYPES; i++) {
+			snprintf(line, sizeof(line), "objlife: LEAK: 1 x %.15s (not tracked: the registry was out of "
+				 "memory; no counts or site)\n", names[i]);
+			tu_assert_has(text, line);
+		}
+		tu_assert_has(text, "objlife: LEAK: 1 x alpha (count 1) allocated at:\n    #0 diag_alloc_at_site_a");
+		g_assert_null(strstr(text, "x alpha (not tracked"));
+		free(text);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		for (i = 0; i < N_TYPES; i++)
+			objlife_put(objs[i]);
+		objlife_put(tracked);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+/* ---- a leak report, each of its allocations failing ------------------- */
+
+/* What the failure of one allocation of a leak report may leave out, and
+ * how the report says so. */
+static const char *const degraded[] = {
+	"objlife: LEAK: (out of memory while listing: some objects are missing)\n",
+	"objlife: LEAK: live objects remain, but there was no memory to list them\n",
+	"(counts ...) allocated at:\n",
+	" trackers (no memory to list them)",
+	"taken at:\n    (no memory to show the stack)",
+	"\n    ...\n",
+};
+
+static void test_every_leak_report_allocation_failing_in_turn(void)
+{
+	if (g_test_subprocess()) {
+		bool seen[G_N_ELEMENTS(degraded)] = { false };
+		struct diag_rich r;
+		unsigned allocations, k, i;
+		size_t live;
+		char *clean, *text;
+
+		diag_rich_make(&r, &alpha_ops, &beta_ops);
+		tu_mem_fail(OL_MEM_REPORT, 0, false);
+		clean = tu_leak_check_text(&live);
+		allocations = tu_mem_stop();
+		g_assert_cmpuint(allocations, >=, 10);
+		for (i = 0; i < G_N_ELEMENTS(degraded); i++)
+			g_assert_null(strstr(clean, degraded[i]));
+		for (k = 1; k <= allocations; k++) {
+			const char *line;
+
+			tu_mem_fail(OL_MEM_REPORT, k, false);
+			text = tu_leak_check_text(&live);
+			g_assert_cmpuint(tu_mem_stop(), >=, k);
+			g_test_message("allocation %u failing:\n%s", k, text);
+			/* Every object still counted; every report still a LEAK
+			 * report, and none lost. */
+			g_assert_cmpuint(live, ==, 5);
+			g_assert_true(tu_has_prefix(text, "objlife: LEAK: "));
+			for (line = text; (line = strstr(line, "\nobjlife: ")); line++)
+				g_assert_true(tu_has_prefix(line + 1, "objlife: LEAK: "));
+			for (i = 0; i < G_N_ELEMENTS(degraded); i++)
+				seen[i] |= strstr(text, degraded[i]) != NULL;
+			free(text);
+		}
+		/* Each way of saying "less" was needed by some failure. */
+		for (i = 0; i < G_N_ELEMENTS(degraded); i++) {
+			if (!seen[i])
+				g_test_message("never seen: %s", degraded[i]);
+			g_assert_true(seen[i]);
+		}
+		free(clean);
+		diag_rich_free(&r);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
 /* ---- report texts and their frames ------------------------------------ */
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -419,5 +595,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/diag/oom/symbolizer-falls-back-to-dladdr", test_symbolizer_falls_back_to_dladdr);
 	g_test_add_func("/diag/oom/stack-in-a-cut-report-text-adds-nothing",
 			test_stack_in_a_cut_report_text_adds_nothing);
+	g_test_add_func("/diag/oom/registry-table-untracks-the-object",
+			test_registry_table_out_of_memory_untracks_the_object);
+	g_test_add_func("/diag/oom/registry-untracked-objects-of-many-types-counted-per-type",
+			test_untracked_objects_of_many_types_are_counted_per_type);
+	g_test_add_func("/diag/oom/tracker-table-takes-an-untracked-reference",
+			test_tracker_table_out_of_memory_takes_an_untracked_reference);
+	g_test_add_func("/diag/oom/report-every-leak-report-allocation-failing-in-turn",
+			test_every_leak_report_allocation_failing_in_turn);
 	return g_test_run();
 }

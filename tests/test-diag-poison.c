@@ -4,7 +4,8 @@
  * filled and marked dead. A get, put or get_unless_zero on it is reported
  * once as BAD_OBJECT and changes nothing; a write into it is reported when
  * it leaves; its memory goes back through ops->free, with its size, once
- * the quarantine overflows (1024 objects or 16 MiB).
+ * the quarantine overflows (1024 objects or 16 MiB), oldest first, as
+ * many at once as a large object needs.
  */
 #include "testutil.h"
 #include "diag/spawn.h"
@@ -329,6 +330,36 @@ static void test_flush_without_poison_does_nothing(void)
 	tu_trap_with_debug(NULL);
 }
 
+/* One freed object larger than the quarantine's room evicts as many of
+ * the oldest as it takes, each through ops->free with its size. */
+static void test_large_freed_object_evicts_many_oldest_first(void)
+{
+	if (g_test_subprocess()) {
+		enum { SMALL = 512 << 10, LARGE = 15 << 20, N_SMALL = 20 };
+		struct objlife *small[N_SMALL], *large;
+		unsigned i;
+
+		for (i = 0; i < N_SMALL; i++) {
+			small[i] = objlife_alloc_size(&own_ops, SMALL, 8, NULL);
+			g_assert_nonnull(small[i]);
+		}
+		large = objlife_alloc_size(&own_ops, LARGE, 8, NULL);
+		g_assert_nonnull(large);
+		for (i = 0; i < N_SMALL; i++)
+			objlife_put(small[i]);
+		g_assert_cmpuint(n_freed, ==, 0);     /* 10 MiB: all kept */
+		/* 15 MiB more: all but two of the small ones must go. */
+		objlife_put(large);
+		g_assert_cmpuint(n_freed, ==, N_SMALL - 2);
+		for (i = 0; i < N_SMALL - 2; i++) {
+			g_assert_true(freed[i] == small[i]);
+			g_assert_cmpuint(freed_size[i], ==, SMALL);
+		}
+		return;
+	}
+	tu_trap_with_debug("poison");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -348,5 +379,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/diag/poison/flush-of-every-type", test_flush_of_every_type);
 	g_test_add_func("/diag/poison/flush-without-poison-does-nothing",
 			test_flush_without_poison_does_nothing);
+	g_test_add_func("/diag/poison/large-freed-object-evicts-many-oldest-first",
+			test_large_freed_object_evicts_many_oldest_first);
 	return g_test_run();
 }

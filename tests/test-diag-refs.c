@@ -4,11 +4,16 @@
  * tracked reference names its holder; a tracker dropped twice, on another
  * object, or never taken is reported as BAD_TRACKER and leaves the count
  * alone; a NULL tracker pointer is EINVAL but keeps the reference
- * semantics; with refs off the calls are plain get/put.
+ * semantics; with refs off the calls are plain get/put. A leak report
+ * groups an object's trackers by site; a release with trackers held shows
+ * the first four; a tracker dropped after its object was released does
+ * not read the object; a tracked call on NULL or on a freed object is
+ * not a tracker.
  */
 #include "config.h"
 #include "testutil.h"
 #include "diag/spawn.h"
+#include "diag/sites.h"
 
 /* ---- the helper program ------------------------------------------------ */
 
@@ -444,6 +449,179 @@ static void test_trackers_under_8_threads(void)
 	tu_trap_with_debug("refs");
 }
 
+/* ---- trackers in reports -------------------------------------------------- */
+
+static const struct objlife_ops alpha_ops = { .name = "alpha" };
+
+/* volatile: loops stay loops (not unrolled), so that their calls are one
+ * call site, and one stack. */
+static volatile int two = 2;
+
+static void test_trackers_are_grouped_by_site(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *obj = diag_alloc_at_site_a(&alpha_ops);
+		struct objlife_tracker *x[2], *y[2], *z;
+		size_t live;
+		char *text;
+		int i;
+
+		for (i = 0; i < two; i++)
+			diag_track_at_site_x(obj, &x[i]);       /* one stack, twice */
+		diag_track_twice_on_one_line(obj, &y[0], &y[1]);
+		diag_track_at_site_z(obj, &z);
+		text = tu_leak_check_text(&live);
+		g_test_message("the report:\n%s", text);
+		g_assert_cmpuint(live, ==, 1);
+		g_assert_true(tu_has_prefix(text, "objlife: LEAK: 1 x alpha (count 6) allocated at:\n"
+					 "    #0 diag_alloc_at_site_a"));
+		tu_assert_has(text, "\n  held by 2 trackers taken at:\n    #0 diag_track_at_site_x");
+		tu_assert_has(text, "\n  held by 1 tracker taken at:\n    #0 diag_track_at_site_z");
+#ifdef HAVE_LIBDW
+		/* Two stacks that read the same are one site. */
+		tu_assert_has(text, "\n  held by 2 trackers taken at:\n    #0 diag_track_twice_on_one_line (");
+		g_assert_cmpuint(tu_count(text, "\n  held by "), ==, 3);
+#else
+		g_assert_cmpuint(tu_count(text, "taken at:\n    #0 diag_track_twice_on_one_line"), ==, 2);
+		g_assert_cmpuint(tu_count(text, "\n  held by "), ==, 4);
+#endif
+		free(text);
+		for (i = 0; i < 2; i++) {
+			objlife_put_tracked(obj, &x[i]);
+			objlife_put_tracked(obj, &y[i]);
+		}
+		objlife_put_tracked(obj, &z);
+		objlife_put(obj);
+		g_assert_cmpuint(objlife_leak_check(NULL), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_release_with_five_trackers_held_shows_four(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *o = tu_new(&c);
+		struct objlife_tracker *t[5];
+		int i;
+
+		for (i = 0; i < 5; i++)
+			diag_track_at_site_x(&o->ref, &t[i]);
+		tu_events_start();
+		for (i = 0; i < 6; i++)
+			tu_put(o);       /* the tracked references, dropped untracked */
+		g_assert_cmpint(c.releases, ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_BAD_TRACKER);
+		tu_assert_has(tu_events.message[0], " count=0: released with 5 trackers still held");
+		g_assert_cmpuint(tu_count(tu_events.message[0], "\n  tracker taken at:\n    #0 diag_track_at_site_x"), ==, 4);
+		tu_assert_has(tu_events.message[0], "\n  ... and 1 more");
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_tracker_dropped_on_another_object_after_its_own_drop(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_obj *a = tu_new(NULL), *b = tu_new(NULL);
+		struct objlife_tracker *t, *kept;
+
+		diag_track_at_site_x(&a->ref, &t);
+		kept = t;
+		objlife_put_tracked(&a->ref, &t);
+		tu_events_start();
+		objlife_put_tracked(&b->ref, &kept);
+		g_assert_cmpuint(objlife_refcount(&a->ref), ==, 1);
+		g_assert_cmpuint(objlife_refcount(&b->ref), ==, 1);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_true(tu_events.obj[0] == &b->ref);
+		tu_assert_has(tu_events.message[0], "type=tu_obj obj=");
+		tu_assert_has(tu_events.message[0], ": tracker of another object (type=tu_obj obj=0x");
+		tu_assert_has(tu_events.message[0], ", tracker already dropped); the count is unchanged");
+		/* Where it was taken and first dropped, and where it came back. */
+		tu_assert_in_order(tu_events.message[0], "\n  tracker taken at:\n    #0 diag_track_at_site_x",
+				"\n  first dropped at:\n    #0 ");
+		tu_assert_has(tu_events.message[0], "\n  dropped at:\n    #0 ");
+		tu_put(a);
+		tu_put(b);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+/* The object's memory stays this program's after release (block_ops): a
+ * late call on it reads nothing that is gone. */
+static void test_tracker_dropped_after_its_object_was_released(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife *obj = objlife_alloc_size(&block_ops, 32, 8, NULL);
+		struct objlife_tracker *t;
+
+		g_assert_nonnull(obj);
+		diag_track_at_site_x(obj, &t);
+		objlife_put(obj);
+		tu_events_start();
+		objlife_put(obj);    /* the tracked reference, dropped untracked: released */
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		tu_assert_has(tu_events.message[0], "released with 1 tracker still held");
+		objlife_put_tracked(obj, &t);
+		g_assert_cmpuint(tu_events_count(), ==, 2);
+		g_assert_cmpint(tu_events.event[1], ==, OBJLIFE_EVENT_BAD_TRACKER);
+		/* The object is gone: its type and count are not read. */
+		tu_assert_has(tu_events.message[1], "objlife: BAD_TRACKER: type=(released) obj=0x");
+		tu_assert_has(tu_events.message[1], " count=0: tracker dropped after its object was released "
+			   "(a plain put dropped its reference); the count is unchanged");
+		tu_assert_has(tu_events.message[1], "\n  tracker taken at:\n    #0 diag_track_at_site_x");
+		g_assert_null(strstr(tu_events.message[1], "first dropped at"));
+		g_assert_cmpuint(objlife_live_count(&block_ops), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_null_object_is_no_tracked_call(void)
+{
+	if (g_test_subprocess()) {
+		struct objlife_tracker *t = (struct objlife_tracker *)&t;   /* garbage on purpose */
+
+		tu_events_start();
+		errno = 0;
+		g_assert_null(objlife_get_tracked(NULL, NULL));
+		g_assert_cmpint(errno, ==, EINVAL);
+		g_assert_null(objlife_get_tracked(NULL, &t));
+		g_assert_null(t);
+		objlife_put_tracked(NULL, &t);
+		objlife_put_tracked(NULL, NULL);
+		g_assert_cmpuint(tu_events_count(), ==, 0);
+		return;
+	}
+	tu_trap_with_debug("refs");
+}
+
+static void test_tracked_get_on_a_freed_object_is_one_report(void)
+{
+	if (g_test_subprocess()) {
+		struct tu_counts c = { 0 };
+		struct tu_obj *o = tu_new(&c);
+		struct objlife_tracker *t = (struct objlife_tracker *)&t;
+
+		tu_put(o);                                 /* in the quarantine */
+		tu_events_start();
+		g_assert_true(objlife_get_tracked(&o->ref, &t) == &o->ref);
+		g_assert_null(t);                          /* no tracker on a dead object */
+		objlife_put_tracked(&o->ref, &t);
+		g_assert_cmpuint(tu_events_count(), ==, 1);
+		g_assert_cmpint(tu_events.event[0], ==, OBJLIFE_EVENT_BAD_OBJECT);
+		tu_assert_has(tu_events.message[0], "get on a freed object (in the poison quarantine)");
+		g_assert_cmpuint(objlife_refcount(&o->ref), ==, 0);
+		g_assert_cmpint(c.releases, ==, 1);
+		return;
+	}
+	tu_trap_with_debug("refs,poison");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -468,5 +646,15 @@ int main(int argc, char **argv)
 			test_dropped_handle_on_reused_address_names_live_object);
 	g_test_add_func("/diag/refs/dropped-handle-after-release-says-released",
 			test_dropped_handle_after_release_says_released);
+	g_test_add_func("/diag/refs/leak-report-groups-trackers-by-site", test_trackers_are_grouped_by_site);
+	g_test_add_func("/diag/refs/release-with-five-trackers-held-shows-four",
+			test_release_with_five_trackers_held_shows_four);
+	g_test_add_func("/diag/refs/dropped-on-another-object-after-its-own-drop",
+			test_tracker_dropped_on_another_object_after_its_own_drop);
+	g_test_add_func("/diag/refs/dropped-after-its-object-was-released",
+			test_tracker_dropped_after_its_object_was_released);
+	g_test_add_func("/diag/refs/null-object-is-no-tracked-call", test_null_object_is_no_tracked_call);
+	g_test_add_func("/diag/refs/tracked-get-on-a-freed-object-is-one-report",
+			test_tracked_get_on_a_freed_object_is_one_report);
 	return g_test_run();
 }
