@@ -14,7 +14,9 @@
  * uncount -> diagnostics -> memory to the magazine or the allocator.
  */
 #include "objlife-private.h"
+#include "core.h"
 #include "thread.h"
+#include "diag/diag.h"
 
 #include <limits.h>
 #include <string.h>

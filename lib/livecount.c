@@ -29,6 +29,7 @@
  * once they are gone.
  */
 #include "livecount.h"
+#include "addrmap.h"
 
 #include <pthread.h>
 #include <stdlib.h>

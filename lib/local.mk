@@ -11,26 +11,33 @@ noinst_LTLIBRARIES = lib/libobjlife-internal.la
 lib_libobjlife_internal_la_SOURCES = \
 	lib/objlife-private.h \
 	lib/atomic.h \
-	lib/core.c \
-	lib/refcount.c \
-	lib/memory.c \
-	lib/livecount.c \
-	lib/report.c \
-	lib/options.c \
-	lib/leakcheck.c \
 	lib/addrmap.h \
 	lib/addrmap.c \
-	lib/registry.c \
-	lib/stackdepot.c \
-	lib/backtrace.c \
-	lib/tracker.c \
-	lib/poison.c \
+	lib/memory.c \
+	lib/options.c \
+	lib/report.c \
+	lib/core.h \
+	lib/core.c \
+	lib/refcount.c \
 	lib/thread.h \
 	lib/thread.c \
 	lib/livecount.h \
+	lib/livecount.c \
 	lib/cache.h \
-	lib/cache.c
-lib_libobjlife_internal_la_CPPFLAGS = $(AM_CPPFLAGS) -DOBJLIFE_BUILDING_LIBRARY
+	lib/cache.c \
+	lib/diag/diag.h \
+	lib/diag/registry.h \
+	lib/diag/registry.c \
+	lib/diag/tracker.h \
+	lib/diag/tracker.c \
+	lib/diag/leakcheck.h \
+	lib/diag/leakcheck.c \
+	lib/diag/poison.c \
+	lib/diag/stack.h \
+	lib/diag/stack.c \
+	lib/diag/symbolize.h \
+	lib/diag/symbolize.c
+lib_libobjlife_internal_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib -DOBJLIFE_BUILDING_LIBRARY
 lib_libobjlife_internal_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(LIBDW_CFLAGS)
 lib_libobjlife_internal_la_LIBADD = $(PTHREAD_LIBS) $(LIBDW_LIBS) $(BACKTRACE_LIBS) $(DL_LIBS)
 

@@ -11,6 +11,7 @@
  * that no object is lost or corrupted when it does.
  */
 #include "objlife-private.h"
+#include "addrmap.h"
 
 #include <pthread.h>
 #include <stdlib.h>

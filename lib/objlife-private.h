@@ -24,7 +24,6 @@
 #define OBJLIFE__INLINE_BODIES 1
 #include "objlife.h"
 #include "atomic.h"
-#include "addrmap.h"
 
 #if !defined(__GNUC__)
 # error "libobjlife is built with GCC or Clang (its consumers need not be)"
@@ -94,32 +93,6 @@ enum {
 #define OL_FLAG_MASK ((1u << OL_FLAG_BITS) - 1u)
 /* Sizes up to this are kept in _info; larger ones by memory.c. */
 #define OL_INFO_SIZE_MAX ((size_t)(UINT32_MAX >> OL_FLAG_BITS))
-
-/* ------------------------------------------------------------------ */
-/* core.c: the teardown path                                          */
-/* ------------------------------------------------------------------ */
-
-/* The last reference is gone (count 0, acquire fence done): runs
- * ops->release and returns true when the memory may be freed; false when
- * the object must leak (init still running, or release took a reference). */
-bool ol_run_release(struct objlife *obj);
-/* Gives an object's memory back and uncounts it. */
-void ol_destroy(struct objlife *obj);
-/* ol_run_release() then ol_destroy(). */
-void ol_release(struct objlife *obj);
-
-/* ------------------------------------------------------------------ */
-/* refcount.c: saturation                                             */
-/* ------------------------------------------------------------------ */
-
-/* Pins @obj's count at @pin and reports @event, unless an event was
- * already reported for @obj: one per object. @seen is the count observed
- * by the failing operation. */
-void ol_pin_and_report(struct objlife *obj, uint32_t pin, enum objlife_event event, uint32_t seen,
-		       const char *fmt, ...) OL_PRINTF(5, 6);
-/* Saturation, as refcount_t's: the object leaks from now on. */
-#define ol_saturate(obj, event, seen, ...) \
-	ol_pin_and_report(obj, OBJLIFE_REFCOUNT_SATURATED, event, seen, __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* memory.c: raw memory, and the library's own bookkeeping memory     */
@@ -250,146 +223,5 @@ int ol_options_exit_code(void);
  * file is opened by the first call, without blocking; when that fails,
  * stderr, after one line saying so. */
 FILE *ol_report_stream(void);
-
-/* ------------------------------------------------------------------ */
-/* stackdepot.c: stacks, stored once however often they recur         */
-/* ------------------------------------------------------------------ */
-
-#define OL_STACK_DEPTH 16   /* frames kept per stack */
-
-/* An interned stack: immutable once made and never freed, so a pointer to
- * one may be kept anywhere, copied without a lock, and compared for
- * equality (equal pointers, equal stacks). frames[0] is the innermost
- * user frame: the return address into the code that called the library. */
-struct ol_stack {
-	struct ol_stack *next;      /* depot hash chain, under the depot lock */
-	uint32_t hash;
-	uint32_t depth;
-	void *frames[];
-};
-/* The interned copy of @frames; NULL only when out of memory. */
-const struct ol_stack *ol_stack_intern(void *const *frames, unsigned depth);
-
-/* ------------------------------------------------------------------ */
-/* backtrace.c: capture (cheap, at every allocation) and symbolise    */
-/* ------------------------------------------------------------------ */
-
-/* The stack of the user's code that called the library's public entry
- * point, whose return address is @caller (__builtin_return_address(0) in
- * that entry point): frames above it, the library's own, are left out.
- * NULL when out of memory. Takes the depot lock at most. */
-const struct ol_stack *ol_stack_capture(const void *caller);
-
-/* Symbolising is slow (files, DWARF): one session per report. */
-struct ol_symbolizer;
-struct ol_symbolizer *ol_symbolizer_new(void);   /* NULL: raw addresses only */
-void ol_symbolizer_free(struct ol_symbolizer *sym);
-/* Appends "    #N function (file:line)" lines, one per frame; for a NULL
- * @stack one line saying there is none. */
-void ol_stack_format(struct ol_text *t, struct ol_symbolizer *sym, const struct ol_stack *stack);
-/* What backtrace.c was built with, for the help text. */
-const char *ol_backtrace_method(void);
-
-/* ------------------------------------------------------------------ */
-/* registry.c: live objects, when OBJLIFE_DEBUG has leaks             */
-/* ------------------------------------------------------------------ */
-
-/* The registry is split in shards by object address, each with its own
- * lock, map of objects and tracker.c's state for those objects, so that
- * threads working on different objects rarely meet. One shard's lock is
- * never held with another's, nor with any other lock of the library. */
-#define OL_REGISTRY_SHARDS 64u
-
-struct ol_tracker;
-/* One per live object, keyed by its address; owned by registry.c. */
-struct ol_entry {
-	struct ol_anode node;             /* key: the object's address */
-	const struct ol_stack *stack;     /* where it was allocated; NULL: unknown */
-	struct ol_tracker *trackers;      /* live trackers (tracker.c's list) */
-	uintptr_t serial;                 /* which object at this address: new per add */
-	uint32_t untracked_refs;          /* refs taken by get_tracked without a tracker */
-};
-
-/* tracker.c's part of a shard: the trackers of this shard's objects. */
-struct ol_tracker_shard {
-	struct ol_amap map;               /* live and recently dropped, by handle */
-	struct ol_tracker *dead_head, *dead_tail; /* dropped ones, oldest first */
-	unsigned ndead;
-};
-
-/* Records a new object (count 1, before init). On no memory marks it
- * OL_UNTRACKED and reports that once; the object works as ever. */
-void ol_registry_add(struct objlife *obj, const void *caller);
-/* The object is dying (release ran): forgets it. Trackers still held on
- * it are reported as BAD_TRACKER. */
-void ol_registry_remove(struct objlife *obj);
-
-unsigned ol_registry_shard_of(uintptr_t key);
-/* Locks @shard and returns its tracker state. */
-struct ol_tracker_shard *ol_registry_lock(unsigned shard);
-void ol_registry_unlock(unsigned shard);
-/* @shard locked: @obj's entry, or NULL (untracked, or not an object). */
-struct ol_entry *ol_registry_find(unsigned shard, const struct objlife *obj);
-
-/* One live object, copied out for a report. */
-struct ol_leak {
-	const struct objlife *obj;        /* the address only */
-	const struct objlife_ops *ops;
-	const struct ol_stack *stack;
-	uint32_t count;
-	uint32_t ntrackers;
-	size_t trackers;                  /* index of the first in ol_leak_set.tracker */
-};
-struct ol_leak_set {
-	struct ol_leak *leak;
-	size_t n, cap;
-	const struct ol_stack **tracker;  /* the stacks of every leak's live trackers */
-	size_t ntracker, tracker_cap;
-	bool incomplete;                  /* out of memory while copying */
-};
-/* Copies every live object not marked may_leak (each shard under its
- * lock in turn). Free with ol_leak_set_free(). */
-void ol_registry_snapshot(struct ol_leak_set *set);
-void ol_leak_set_free(struct ol_leak_set *set);
-
-/* leakcheck.c: the report at exit, called by registry.c's destructor
- * (after the program's atexit handlers, C++ static destructors and ELF
- * destructors) when "leaks" is on. */
-/* Returns how many reports it made: 0 when nothing leaked. */
-size_t ol_leak_report_at_exit(void);
-
-/* ------------------------------------------------------------------ */
-/* tracker.c: reference trackers, when OBJLIFE_DEBUG has refs         */
-/* ------------------------------------------------------------------ */
-
-/* Registry shard locked, @entry just removed (its object is released):
- * marks its live trackers dropped. Returns how many there were and copies
- * up to @max of their stacks to @taken. */
-unsigned ol_tracker_orphan_all(struct ol_tracker_shard *ts, struct ol_entry *entry,
-			       const struct ol_stack **taken, unsigned max);
-/* No lock held: reports BAD_TRACKER for @obj, released with @held
- * trackers still held, listing the first @shown of @taken. */
-void ol_tracker_report_orphans(const struct objlife *obj, unsigned held,
-			       const struct ol_stack *const *taken, unsigned shown);
-/* Registry shard locked: copies the stacks of up to @max of @entry's live
- * trackers to @out and returns how many it has (which may be more). */
-uint32_t ol_tracker_stacks(const struct ol_entry *entry, const struct ol_stack **out,
-			   uint32_t max);
-
-/* ------------------------------------------------------------------ */
-/* poison.c: the quarantine of freed objects                          */
-/* ------------------------------------------------------------------ */
-
-/* Takes the dead object (release ran, uncounted, out of the registry)
- * into the quarantine. Returns false when it cannot (no memory): the
- * caller frees it as usual. */
-bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info);
-/* A get, put or get_unless_zero (@what) reached a quarantined object:
- * reports BAD_OBJECT once per object and restores the dead count. */
-void ol_poison_access(struct objlife *obj, const char *what);
-static inline bool ol_is_poisoned(const struct objlife *obj)
-{
-	return ol_load32(&obj->_info, OL_RELAXED) & OL_POISONED;
-}
 
 #endif /* OBJLIFE_PRIVATE_H */

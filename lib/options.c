@@ -8,6 +8,7 @@
  * objlife.h nothing at all.
  */
 #include "objlife-private.h"
+#include "diag/diag.h"
 
 #include <pthread.h>
 #include <stdio.h>

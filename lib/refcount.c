@@ -22,6 +22,8 @@
  * one, and poison.c reports the access instead.
  */
 #include "objlife-private.h"
+#include "core.h"
+#include "diag/diag.h"
 
 #include <pthread.h>
 

@@ -14,6 +14,7 @@
  * that dladdr() names its exported functions (and diag/sites.h's).
  */
 #include "objlife-private.h"
+#include "diag/symbolize.h"
 #include "memfail.h"
 #include "diag/sites.h"
 

@@ -14,6 +14,7 @@
  * dladdr() names its exported function.
  */
 #include "objlife-private.h"
+#include "diag/symbolize.h"
 #include "testutil.h"
 
 #include <fnmatch.h>

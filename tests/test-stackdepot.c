@@ -12,6 +12,7 @@
  * never emptied: the cases that need it fresh run in a subprocess.
  */
 #include "objlife-private.h"
+#include "diag/stack.h"
 #include "memfail.h"
 
 static void run_in_subprocess(void)

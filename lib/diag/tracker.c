@@ -25,7 +25,10 @@
  * capture (usually a cache hit, see backtrace.c), a malloc or free, and
  * one shard lock.
  */
-#include "objlife-private.h"
+#include "tracker.h"
+#include "diag.h"
+#include "core.h"
+#include "symbolize.h"
 
 #include <pthread.h>
 #include <string.h>

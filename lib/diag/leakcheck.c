@@ -18,8 +18,10 @@
  * everything slow (sorting, symbolising, writing, the user's handler)
  * happens with no lock held.
  */
-#include "objlife-private.h"
+#include "leakcheck.h"
 #include "livecount.h"
+#include "registry.h"
+#include "symbolize.h"
 
 #include <stdio.h>
 #include <stdlib.h>

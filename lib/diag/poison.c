@@ -36,7 +36,8 @@
  * objlife_quarantine_flush() gives back at once. Memory from the default
  * allocator goes back without the type.
  */
-#include "objlife-private.h"
+#include "diag.h"
+#include "core.h"
 
 #include <pthread.h>
 #include <string.h>

@@ -25,7 +25,10 @@
  * as before; NO_MEMORY is reported once, and leak reports count such
  * objects per type without a site.
  */
-#include "objlife-private.h"
+#include "registry.h"
+#include "diag.h"
+#include "leakcheck.h"
+#include "tracker.h"
 
 #include <stdio.h>
 #include <unistd.h>

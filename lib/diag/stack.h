@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stack.c's interface: stacks captured cheaply at every allocation and
+ * tracked reference, stored once however often they recur (the depot).
+ */
+#ifndef OBJLIFE_STACK_H
+#define OBJLIFE_STACK_H
+
+#include "objlife-private.h"
+#include "addrmap.h"
+
+#define OL_STACK_DEPTH 16   /* frames kept per stack */
+
+/* An interned stack: immutable once made and never freed, so a pointer to
+ * one may be kept anywhere, copied without a lock, and compared for
+ * equality (equal pointers, equal stacks). frames[0] is the innermost
+ * user frame: the return address into the code that called the library. */
+struct ol_stack {
+	struct ol_anode node;           /* in the depot; key: the frames' hash */
+	struct ol_stack *collide;       /* other stacks of the same hash */
+	uint32_t depth;
+	void *frames[];
+};
+
+/* The interned copy of @frames (the innermost OL_STACK_DEPTH of @depth);
+ * NULL only when out of memory, which is reported once. */
+const struct ol_stack *ol_stack_intern(void *const *frames, unsigned depth);
+
+/* The stack of the user's code that called the library's public entry
+ * point, whose return address is @caller (__builtin_return_address(0) in
+ * that entry point): frames above it, the library's own, are left out.
+ * NULL when out of memory. Takes the depot's lock at most. */
+const struct ol_stack *ol_stack_capture(const void *caller);
+
+#endif /* OBJLIFE_STACK_H */
