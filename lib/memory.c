@@ -164,17 +164,17 @@ void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size, uint32_t
 	free(mem);
 }
 
-/* Sizes over OL_INFO_SIZE_MAX. Objects that large are few and their
- * allocation dwarfs a list walk, so a locked list is enough. */
+/* Sizes over OL_INFO_SIZE_MAX, by address, in the library's one hash
+ * table (addrmap.h). Objects that large are few and their allocation
+ * dwarfs a lock. */
 struct big_size {
-	struct big_size *next;
-	const void *mem;
+	struct ol_anode node;     /* key: the object's address */
 	size_t size;
 };
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t big_once = PTHREAD_ONCE_INIT;
-static struct big_size *big_sizes;
+static struct ol_amap big_sizes = { .use = OL_MEM_BIG_SIZE };
 
 /* A fork() while another thread holds big_lock must not leave the child
  * with a lock nobody will release: the child's first big object would
@@ -190,6 +190,7 @@ static void big_init(void)
 int ol_big_size_remember(const void *mem, size_t size)
 {
 	struct big_size *b;
+	int ret;
 
 	/* Here, not in forget: no size is forgotten before one is
 	 * remembered, so the handlers exist before the lock is first used. */
@@ -197,29 +198,29 @@ int ol_big_size_remember(const void *mem, size_t size)
 	b = ol_malloc(OL_MEM_BIG_SIZE, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->mem = mem;
+	b->node.key = (uintptr_t)mem;
 	b->size = size;
 	pthread_mutex_lock(&big_lock);
-	b->next = big_sizes;
-	big_sizes = b;
+	ret = ol_amap_insert(&big_sizes, &b->node);
 	pthread_mutex_unlock(&big_lock);
-	return 0;
+	if (ret < 0)
+		ol_free(b);
+	return ret;
 }
 
 size_t ol_big_size_forget(const void *mem)
 {
-	struct big_size **pp, *b;
+	struct ol_anode *node;
 	size_t size = 0;
 
 	pthread_mutex_lock(&big_lock);
-	for (pp = &big_sizes; (b = *pp); pp = &b->next) {
-		if (b->mem == mem) {
-			size = b->size;
-			*pp = b->next;
-			break;
-		}
-	}
+	node = ol_amap_remove(&big_sizes, (uintptr_t)mem);
 	pthread_mutex_unlock(&big_lock);
-	ol_free(b);
+	if (node) {
+		struct big_size *b = (struct big_size *)((char *)node - offsetof(struct big_size, node));
+
+		size = b->size;
+		ol_free(b);
+	}
 	return size;
 }

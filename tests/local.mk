@@ -248,6 +248,10 @@ endif
 EXTRA_DIST += tests/symbols.sh
 TESTS += tests/symbols.sh
 
+# Every private header of the library compiles on its own.
+EXTRA_DIST += tests/private-headers.sh
+TESTS += tests/private-headers.sh
+
 
 # The ABI guard: the built library against tests/abi/libobjlife.so.0.abi
 # (abidiff). make abi-baseline rewrites the baseline, for a release or a
