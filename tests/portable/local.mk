@@ -41,4 +41,7 @@ clean-portability:
 	-rm -rf _portability
 # windows-guards.c is built by the matrix's windows row only (mingw-w64).
 EXTRA_DIST += tests/portable/run-matrix.sh tests/portable/windows-guards.c tests/trs-count.sh
+# .ci/deps: the package lists and their installer, which run-matrix.sh
+# sources from the distributed sources, and so does the tarball's autogen.sh.
+EXTRA_DIST += .ci/deps
 .PHONY: check-ilp32 check-glib-free check-portability clean-portability
