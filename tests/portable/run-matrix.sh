@@ -29,11 +29,14 @@
 #
 # Usage: run-matrix.sh DIR [ROW...]   (all rows by default)
 #
-# A row whose tools are missing fails; it is never skipped. On Debian the
-# packages are installed first when running as root (or through sudo);
-# PORTABILITY_NO_INSTALL=1 leaves the system alone. GLib for i386 is not
-# installed: its Debian packages are downloaded and unpacked under DIR,
-# which works beside the amd64 GLib whatever versions the two have.
+# A row whose tools are missing fails, naming each tool and the Debian
+# package that provides it; it is never skipped. The rows' packages are the
+# profiles matrix-ROW of .ci/deps; on Debian those of the rows that run are
+# installed first when running as root (or through sudo), by .ci/deps's
+# deps_install; PORTABILITY_NO_INSTALL=1 leaves the system alone. GLib for
+# i386 is not installed: its Debian packages (profile ilp32-root) are
+# downloaded and unpacked under DIR, which works beside the amd64 GLib
+# whatever versions the two have.
 
 # shellcheck disable=SC3043 # local: dash, bash and busybox sh all have it
 set -u
@@ -50,14 +53,15 @@ export DEBIAN_FRONTEND=noninteractive
 # The row's programs must not inherit debugging from the caller.
 unset OBJLIFE_DEBUG OBJLIFE_DEBUG_FILE
 
-# Debian 12 names. gcc-s390x-linux-gnu is not among them: it cannot be
-# installed together with gcc-multilib; clang cross-compiles for s390x with
-# the cross libc and libgcc.
-PACKAGES="clang gcc-multilib g++-multilib musl-tools qemu-user-static
-libc6-dev-s390x-cross binutils-s390x-linux-gnu libgcc-12-dev-s390x-cross
-mingw-w64 wine wine64"
-I386_PACKAGES="libglib2.0-0 libglib2.0-dev libpcre2-8-0 libpcre2-dev libdw1 libdw-dev
-libelf1 libelf-dev zlib1g zlib1g-dev liblzma5 liblzma-dev libbz2-1.0"
+# The package lists (Debian 12 names) and deps_install, from the
+# distributed sources.
+[ -f "$src/.ci/deps" ] || { echo "Bail out! $src/.ci/deps is missing: is it in EXTRA_DIST?"; exit 1; }
+# shellcheck source=../../.ci/deps
+. "$src/.ci/deps"
+profiles=
+for row in $rows; do
+	deps_packages "matrix-$row" >/dev/null 2>&1 && profiles="$profiles matrix-$row"
+done
 
 now() { date +%s; }
 t0=$(now)
@@ -74,24 +78,25 @@ as_root() {
 	fi
 }
 
+# The packages of the rows that run (their matrix-ROW profiles), installed
+# by deps_install with apt-get's output in DIR/packages.log. Whatever is
+# still missing then makes its rows fail, each naming what it lacks.
 install_packages() {
-	local missing p
-	missing=
-	for p in $PACKAGES; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing="$missing $p"
-	done
-	[ -z "$missing" ] && { echo "# packages: all installed"; return 0; }
-	if [ "${PORTABILITY_NO_INSTALL:-}" = 1 ] || ! command -v apt-get >/dev/null 2>&1; then
-		echo "# packages: missing:$missing (not installed: PORTABILITY_NO_INSTALL=1 or no apt-get)"
+	local missing
+	[ -n "$profiles" ] || { echo "# packages: no row with a package profile"; return 0; }
+	if [ "${PORTABILITY_NO_INSTALL:-}" = 1 ]; then
+		# shellcheck disable=SC2086 # profiles are words
+		missing=$(deps_missing $profiles)
+		if [ -z "$missing" ]; then
+			echo "# packages: all installed"
+		else
+			echo "# packages: missing: $missing (not installed: PORTABILITY_NO_INSTALL=1)"
+		fi
 		return 0
 	fi
-	echo "# packages: installing$missing"
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$dir/packages.log" 2>&1
-	# shellcheck disable=SC2086 # a list of words
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		$missing >>"$dir/packages.log" 2>&1 ||
-		{ echo "# packages: apt-get install failed:"; tail -n 20 "$dir/packages.log" | sed 's/^/#   /'; }
+	rm -f "$dir/packages.log"
+	# shellcheck disable=SC2086,SC2034 # profiles are words; deps_log is deps_install's
+	deps_log=$dir/packages.log deps_install "# packages" $profiles 2>&1
 }
 
 # GLib and its dependencies for i386, unpacked into $dir/i386-root: apt
@@ -112,7 +117,7 @@ fetch_i386() {
 	# long as the packages below can be found in the others.
 	apt-get "$@" -q update || echo "apt-get update reported errors; going on with the indexes it got"
 	pkgs=
-	for p in $I386_PACKAGES; do
+	for p in $(deps_packages ilp32-root); do
 		pkgs="$pkgs $p:i386"
 	done
 	# shellcheck disable=SC2086 # a list of words
@@ -136,15 +141,33 @@ fetch_i386() {
 
 # ---- helpers ----------------------------------------------------------
 
-# need TOOL... - fails, naming them, unless every tool is on PATH.
+# package_of TOOL - the Debian package that provides TOOL.
+package_of() {
+	case $1 in
+	clang | clang++) echo clang ;;
+	musl-gcc) echo musl-tools ;;
+	qemu-*-static) echo qemu-user-static ;;
+	s390x-linux-gnu-*) echo binutils-s390x-linux-gnu ;;
+	x86_64-w64-mingw32-*) echo mingw-w64 ;;
+	wine | wineserver | winepath) echo "wine wine64" ;;
+	readelf | objdump) echo binutils ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# need TOOL... - fails unless every tool is on PATH, with one line for each
+# missing one that names it and its Debian package.
 need() {
-	local t missing
-	missing=
+	local t line all
+	all=
 	for t in "$@"; do
-		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+		command -v "$t" >/dev/null 2>&1 && continue
+		line="$t not found (Debian: apt-get install $(package_of "$t"))"
+		echo "$line"
+		all="$all${all:+; }$line"
 	done
-	[ -z "$missing" ] && return 0
-	echo "not installed:$missing (Debian: apt-get install $PACKAGES)"
+	[ -z "$all" ] && return 0
+	summary "$all"
 	return 1
 }
 
@@ -261,10 +284,10 @@ row_ilp32() {
 
 ilp32() {
 	local root lib rc cross how
-	need gcc g++ || return 1
+	need gcc g++ file || return 1
 	printf 'int main(void) { return 0; }\n' >"$dir/m32.c"
 	gcc -m32 -o "$dir/m32" "$dir/m32.c" ||
-		{ echo "gcc -m32 cannot link: apt-get install gcc-multilib g++-multilib"; return 1; }
+		{ summary "gcc -m32 cannot link (Debian: apt-get install gcc-multilib g++-multilib)"; return 1; }
 	i386_exec "$dir/m32" || return 1
 	# Under emulation configure is told that it cross-compiles: it then
 	# runs no test program of its own (binfmt_misc would run them, but a
@@ -301,7 +324,7 @@ ilp32() {
 
 row_musl() {
 	local rc
-	need musl-gcc || return 1
+	need musl-gcc readelf || return 1
 	builddir musl || return 1
 	# As a user types it: no option to steer clear of glibc-only packages.
 	"$src/configure" -q CC=musl-gcc --disable-tests || return 1
@@ -322,10 +345,10 @@ row_musl() {
 
 row_s390x() {
 	local cc sysroot run
-	need clang qemu-s390x-static s390x-linux-gnu-ld || return 1
+	need clang qemu-s390x-static s390x-linux-gnu-ld readelf || return 1
 	sysroot=/usr/s390x-linux-gnu
 	[ -f "$sysroot/lib/libc.so.6" ] ||
-		{ echo "no $sysroot/lib/libc.so.6: apt-get install libc6-dev-s390x-cross"; return 1; }
+		{ summary "no $sysroot/lib/libc.so.6 (Debian: apt-get install libc6-dev-s390x-cross)"; return 1; }
 	cc="clang --target=s390x-linux-gnu"
 	builddir s390x || return 1
 	"$src/configure" -q --host=s390x-linux-gnu --disable-tests CC="$cc" ||
@@ -351,7 +374,7 @@ row_s390x() {
 row_windows() {
 	local host gccdir f exports want t
 	host=x86_64-w64-mingw32
-	need $host-gcc $host-g++ $host-objdump wine wineserver || return 1
+	need $host-gcc $host-g++ $host-objdump wine wineserver winepath || return 1
 	builddir windows || return 1
 	"$src/configure" -q --host=$host --disable-tests || return 1
 	make -j"$jobs" || return 1
