@@ -19,9 +19,12 @@
 #                       (make abi-baseline), with the options that make it
 #                       reproducible: no paths, no source locations.
 #
-# Needs abidw/abidiff (Debian: abigail-tools) and a library built with
-# debug info (the default -g). Without them, or on another architecture
-# than the baseline's, the check is skipped and says why.
+# Needs abidw/abidiff (Debian: abigail-tools), objdump, readelf and nm
+# (binutils). A missing tool fails the check with one line naming it and
+# its package, as every check of make check does (README's "Testing").
+# Without a shared library, or with one built without debug info (the
+# default -g has it) or for another architecture than the baseline's,
+# there is nothing to compare: the check is skipped and says why.
 set -u
 srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
@@ -47,15 +50,23 @@ dump() {
 
 if [ "${1-}" = --update ]; then
 	[ -f "$lib" ] || { echo "$lib: not built" >&2; exit 1; }
-	command -v abidw >/dev/null 2>&1 || { echo "abidw not found (Debian: abigail-tools)" >&2; exit 1; }
+	command -v abidw >/dev/null 2>&1 || { echo "tests/abi/check.sh: abidw not found (Debian: apt-get install abigail-tools)" >&2; exit 1; }
 	dump >"$baseline.tmp" && mv -f "$baseline.tmp" "$baseline" || exit 1
 	echo "wrote $baseline: $(grep -c '<elf-symbol ' "$baseline") symbols," \
 		"$(sed -n "s/.*soname='\([^']*\)'.*/\1/p" "$baseline" | head -n 1)"
 	exit 0
 fi
 
+# missing TOOL PACKAGE: the check fails, naming both.
+missing() {
+	echo "1..1"
+	echo "not ok 1 - tests/abi/check.sh: $1 not found (Debian: apt-get install $2)"
+	exit 0
+}
+for tool in abidiff:abigail-tools objdump:binutils readelf:binutils nm:binutils; do
+	command -v "${tool%%:*}" >/dev/null 2>&1 || missing "${tool%%:*}" "${tool#*:}"
+done
 [ -f "$lib" ] || skip "$lib was not built (shared libraries disabled?)"
-command -v abidiff >/dev/null 2>&1 || skip "abidiff not found (Debian: apt-get install abigail-tools)"
 [ -f "$baseline" ] || skip "no baseline $baseline: make abi-baseline"
 # The library's architecture, not the machine's: a -m32 build on x86-64
 # is not comparable with an x86-64 baseline.
