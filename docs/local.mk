@@ -85,8 +85,8 @@ uninstall-man-links:
 SCDOC_RENDER = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	scdoc='$(SCDOC)'; test -n "$$scdoc" || scdoc=scdoc; \
 	if ! command -v "$$scdoc" >/dev/null 2>&1; then \
-		echo "$@: scdoc is needed to build the man pages from git" \
-		     "(Debian: apt-get install scdoc); release tarballs carry them built" >&2; \
+		echo "$@: $$scdoc not found (Debian: apt-get install scdoc):" \
+		     "it builds the man pages from git; release tarballs carry them built" >&2; \
 		exit 1; \
 	fi; \
 	"$$scdoc" <$< >$@.tmp && \
@@ -107,8 +107,9 @@ TESTS += tests/man-coverage.sh tests/man-render.sh
 
 # The installed pages, as users read them.
 installcheck-local: installcheck-man
-# Passes only when the plan names pages and every one of them is ok: a
-# skipped run (no man) or one that stopped early fails.
+# Passes only when the plan names pages and every one of them is ok: a run
+# without man (its one result names the missing tool), a skipped run or one
+# that stopped early fails.
 installcheck-man:
 	@MANDIR='$(DESTDIR)$(mandir)' top_srcdir='$(srcdir)' \
 		$(SHELL) $(srcdir)/tests/man-render.sh >man-render.out; \
