@@ -6,8 +6,9 @@
 # written as kernel code is written, and the cases that run them) with gcc
 # and with clang, unoptimised and optimised, at -Wall -Wextra -Werror, and
 # runs each build. One TAP result per case and build, and one per build
-# that must compile. A compiler that is not installed is a failure, as in
-# compile-check.sh: a check that silently does not run checks nothing.
+# that must compile. A compiler that is not installed is a failure, as for
+# every check of make check (README's "Testing"): its builds fail with one
+# line naming it and its Debian package.
 
 set -u
 srcdir=${top_srcdir:-.}
@@ -21,7 +22,7 @@ for cc in gcc clang; do
 		build="$cc $opt"
 		i=$((i + 1))
 		if ! command -v "$cc" >/dev/null 2>&1; then
-			echo "not ok $i - kernel-style code builds [$build] # $cc is not installed"
+			echo "not ok $i - kernel-style code builds [$build]: $cc not found (Debian: apt-get install $cc)"
 			continue
 		fi
 		if ! "$cc" -std=gnu11 $opt -Wall -Wextra -Werror -I"$srcdir/include" \

@@ -9,8 +9,10 @@
 #
 # The build goes into the build tree (make distcheck's source tree is
 # read-only) and links the fresh lib/.libs. $CARGO names cargo (default:
-# cargo from PATH). As for the compilers, a missing cargo is a failure, not
-# a skip: a check that does not run checks nothing.
+# cargo from PATH). A missing cargo (or, for a sanitizer run, rustc) is a
+# failure with one line naming it and its Debian package, not a skip, as
+# for every check of make check (README's "Testing"). configure
+# --disable-binding-tests leaves this check out of make check instead.
 
 set -u
 srcdir=${top_srcdir:-.}
@@ -19,10 +21,15 @@ abs_srcdir=$(cd "$srcdir" && pwd) || exit 99
 abs_builddir=$(cd "$builddir" && pwd) || exit 99
 cargo=${CARGO:-cargo}
 
-if ! command -v "$cargo" >/dev/null 2>&1; then
+# missing TOOL PACKAGE: the check fails, naming both.
+missing() {
 	echo "1..1"
-	echo "not ok 1 - rust binding: $cargo is not installed (Debian: apt-get install cargo)"
+	echo "not ok 1 - tests/bindings/cargo.sh: $1 not found (Debian: apt-get install $2)"
 	exit 0
+}
+command -v "$cargo" >/dev/null 2>&1 || missing "$cargo" cargo
+if [ -n "${OBJLIFE_TEST_PRELOAD:-}" ]; then
+	command -v rustc >/dev/null 2>&1 || missing rustc rustc
 fi
 
 CARGO_TARGET_DIR=$abs_builddir/bindings/rust/target

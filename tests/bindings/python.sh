@@ -7,7 +7,9 @@
 # install needed; -B and PYTHONDONTWRITEBYTECODE keep __pycache__ out of
 # it (make distcheck's source tree is read-only). $PYTHON names the
 # interpreter (default: python3 from PATH). A missing interpreter is a
-# failure, not a skip: a check that does not run checks nothing.
+# failure with one line naming it and its Debian package, not a skip, as
+# for every check of make check (README's "Testing"). configure
+# --disable-binding-tests leaves this check out of make check instead.
 
 set -u
 srcdir=${top_srcdir:-.}
@@ -18,7 +20,7 @@ python=${PYTHON:-python3}
 
 if ! command -v "$python" >/dev/null 2>&1; then
 	echo "1..1"
-	echo "not ok 1 - python binding: $python is not installed (Debian: apt-get install python3)"
+	echo "not ok 1 - tests/bindings/python.sh: $python not found (Debian: apt-get install python3)"
 	exit 0
 fi
 

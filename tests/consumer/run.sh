@@ -15,8 +15,9 @@
 #   meson             the Meson project here, dependency('objlife')
 #
 # Each one prints "consumer-NAME: ok" when it built and ran. A consumer
-# whose build tool is missing fails, naming the package to install; to skip
-# it, leave it out (make installcheck CONSUMERS='c++ meson').
+# whose build tool is missing fails with one line naming the tool and its
+# Debian package, as every check does (README's "Testing"); to leave it
+# out, say so (make installcheck CONSUMERS='c++ meson').
 #
 # The Makefile passes the installation through the environment: srcdir
 # (this directory), prefix, libdir, pkgconfigdir, DESTDIR, CC, CFLAGS, CXX,
@@ -80,6 +81,7 @@ for consumer in "$@"; do
 			compiler=$CXX cflags=$CXXFLAGS source=consumer.cc package=g++
 		fi
 		need "$consumer" "${compiler%% *}" "$package" || continue
+		need "$consumer" "${PKG_CONFIG%% *}" pkg-config || continue
 		# Exactly what users run; under a DESTDIR, the .pc file's own
 		# location stands in for the prefix it names.
 		if ! flags=$($PKG_CONFIG ${DESTDIR:+--define-prefix} --cflags --libs objlife 2>"$log"); then
@@ -101,6 +103,9 @@ for consumer in "$@"; do
 			continue
 		fi
 		need "$consumer" "$CMAKE" cmake || continue
+		if [ "$consumer" = cmake-pkg-config ]; then
+			need "$consumer" "${PKG_CONFIG%% *}" pkg-config || continue
+		fi
 		if "$CMAKE" -S "$srcdir" -B "$dir" -DOBJLIFE_FIND="${consumer#cmake-}" \
 			-DCMAKE_PREFIX_PATH="$prefix" >"$log" 2>&1 &&
 			"$CMAKE" --build "$dir" >>"$log" 2>&1; then
@@ -117,6 +122,7 @@ for consumer in "$@"; do
 		fi
 		need meson "$MESON" meson || continue
 		need meson "$NINJA" ninja-build || continue
+		need meson "${PKG_CONFIG%% *}" pkg-config || continue
 		if "$MESON" setup "$dir" "$srcdir" >"$log" 2>&1 &&
 			"$NINJA" -C "$dir" >>"$log" 2>&1; then
 			grep 'Run-time dependency objlife found' "$log" |
