@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Reliability: valgrind, fuzzing, coverage (see the README's "Testing").
 # Included by the top Makefile.am: paths are relative to the top of the tree.
+# As for make check, a target whose tool is missing fails at once with one
+# line naming the tool and its Debian package. make fuzz first links a
+# trivial libFuzzer program, so that a missing runtime is named as such.
 
 # make check-valgrind: every test program under memcheck. The shell
 # checks (.sh) are left out: memcheck does not wrap them, so they would
@@ -13,7 +16,8 @@ VALGRIND_FLAGS = --tool=memcheck --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	--track-origins=yes --num-callers=30 --quiet
 check-valgrind:
-	@supp=$(VALGRIND_SUPPRESSIONS); test -f "$$supp" || { echo "no $$supp: is libglib2.0-dev installed?"; exit 1; }; \
+	@command -v $(VALGRIND) >/dev/null 2>&1 || { echo "make check-valgrind: $(VALGRIND) not found (Debian: apt-get install valgrind)"; exit 1; }
+	@supp=$(VALGRIND_SUPPRESSIONS); test -f "$$supp" || { echo "make check-valgrind: $$supp not found (Debian: apt-get install libglib2.0-dev)"; exit 1; }; \
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(filter-out %.sh,$(TESTS))' \
 		LOG_COMPILER="$(LIBTOOL) --mode=execute $(VALGRIND) $(VALGRIND_FLAGS) --suppressions=$$supp" \
 		EXTRA_TEST_ENV="export G_SLICE=always-malloc;"
@@ -36,8 +40,13 @@ FUZZ_CORPUS = \
 	tests/fuzz/corpus/table
 EXTRA_DIST += tests/fuzz/fuzz-ops.c tests/opseq.h $(FUZZ_CORPUS)
 tests/fuzz/fuzz-ops: $(FUZZ_SRCS) $(top_srcdir)/tests/opseq.h config.h
-	@test -n "$(CLANG)" || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@test -n "$(CLANG)" || { echo "make fuzz: clang not found (Debian: apt-get install clang)"; exit 1; }
 	@$(MKDIR_P) tests/fuzz
+	@echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' | \
+		$(CLANG) -fsanitize=fuzzer -x c -o tests/fuzz/probe - >/dev/null 2>&1 || { \
+		v=`$(CLANG) -dumpversion | sed 's/\..*//'`; \
+		echo "make fuzz: clang's libFuzzer runtime not found (Debian: apt-get install libclang-rt-$$v-dev)"; exit 1; }; \
+		rm -f tests/fuzz/probe
 	$(AM_V_CCLD)$(CLANG) $(FUZZ_FLAGS) -DHAVE_CONFIG_H -I$(top_builddir) -I$(top_srcdir)/include \
 		-I$(top_srcdir)/lib -I$(top_srcdir)/tests $(PTHREAD_CFLAGS) $(LIBDW_CFLAGS) -o $@ $(FUZZ_SRCS) \
 		$(lib_libobjlife_internal_la_LIBADD)
@@ -53,7 +62,7 @@ CLEANFILES += tests/fuzz/fuzz-ops
 # HTML report is in _coverage/html/index.html.
 LCOV_FLAGS = --quiet --rc lcov_branch_coverage=1
 coverage:
-	@test -n "`command -v lcov`" || { echo "make coverage needs lcov (apt-get install lcov)"; exit 1; }
+	@test -n "`command -v lcov`" || { echo "make coverage: lcov not found (Debian: apt-get install lcov)"; exit 1; }
 	rm -rf _coverage
 	$(MKDIR_P) _coverage
 	$(MAKE) $(AM_MAKEFLAGS) distdir distdir=_coverage/src
