@@ -4,4 +4,8 @@
 
 include_HEADERS = include/objlife.h
 objlifeincludedir = $(includedir)/objlife
-objlifeinclude_HEADERS = include/objlife/cleanup.h
+# inline.h and platform.h are internal: <objlife.h> includes them, and
+# they refuse to be included on their own.
+objlifeinclude_HEADERS = include/objlife/cleanup.h \
+	include/objlife/inline.h \
+	include/objlife/platform.h

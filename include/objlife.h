@@ -28,75 +28,25 @@
  * functions instead. Everything declared here is also
  * exported from libobjlife.so.0 for bindings. Names that start with
  * objlife__ / OBJLIFE__ are internal: they exist for the inline code and may
- * change with the soname.
+ * change with the soname. They live in <objlife/platform.h> (what the
+ * declarations need first) and <objlife/inline.h> (the fast path and the
+ * compile-time checks, included at the end).
  */
 #ifndef OBJLIFE_H
 #define OBJLIFE_H
 
-/* POSIX threads, for objlife_put_mutex()'s pthread_mutex_t. Windows has
- * them only through a port (mingw-w64's winpthreads, which the library is
- * built with there). Where there is none (MSVC), objlife_put_mutex() is
- * left out and the rest of the API is the same. OBJLIFE__TEST_NO_PTHREAD
- * pretends to be such a system, for the test of that case. */
-#if defined(OBJLIFE__TEST_NO_PTHREAD)
-#elif !defined(_WIN32) || defined(__MINGW32__) || defined(__CYGWIN__)
-# define OBJLIFE__HAVE_PTHREAD 1
-#elif defined(__has_include)
-# if __has_include(<pthread.h>)
-#  define OBJLIFE__HAVE_PTHREAD 1
-# endif
-#endif
-
-#ifdef OBJLIFE__HAVE_PTHREAD
-# include <pthread.h>
-#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#ifdef __cplusplus
-# include <type_traits>
-extern "C" {
-#else
+#ifndef __cplusplus
 # include <stdbool.h>
 #endif
+/* Internal, needed before the declarations: OBJLIFE_API, the attributes
+ * and <pthread.h> where there is one. */
+#include <objlife/platform.h>
 
-/* --------------------------------------------------------------------- */
-/* Compiler glue (internal)                                              */
-/* --------------------------------------------------------------------- */
-
-#if defined(_WIN32) && !defined(__CYGWIN__)
-# if defined(OBJLIFE_BUILDING_LIBRARY) && defined(DLL_EXPORT)
-#  define OBJLIFE_API __declspec(dllexport)
-# elif defined(OBJLIFE_BUILDING_LIBRARY) || defined(OBJLIFE_STATIC)
-#  define OBJLIFE_API
-# else
-#  define OBJLIFE_API __declspec(dllimport)
-# endif
-#elif defined(__GNUC__)
-# define OBJLIFE_API __attribute__((visibility("default")))
-#else
-# define OBJLIFE_API
-#endif
-
-#if defined(__GNUC__)
-# define OBJLIFE__UNUSED        __attribute__((unused))
-# define OBJLIFE__WARN_UNUSED   __attribute__((warn_unused_result))
-# define OBJLIFE__UNLIKELY(x)   __builtin_expect(!!(x), 0)
-#else
-# define OBJLIFE__UNUSED
-# define OBJLIFE__WARN_UNUSED
-# define OBJLIFE__UNLIKELY(x)   (x)
-#endif
-
-/* ThreadSanitizer does not model fences: under it, the final decrement is
- * acq_rel instead of release + acquire fence (see objlife__put_inline). */
-#if defined(__SANITIZE_THREAD__)
-# define OBJLIFE__TSAN 1
-#elif defined(__has_feature)
-# if __has_feature(thread_sanitizer)
-#  define OBJLIFE__TSAN 1
-# endif
+#ifdef __cplusplus
+extern "C" {
 #endif
 
 /* --------------------------------------------------------------------- */
@@ -116,22 +66,6 @@ struct objlife {
 	uint32_t _count;                 /* private: atomic reference count */
 	uint32_t _info;                  /* private: flags and size, see lib/objlife-private.h */
 };
-
-/* The layout the inline fast path and the library agree on, per data
- * model, with no padding anywhere:
- *   LP64 (64-bit Unix) and LLP64 (64-bit Windows): _ops at 0, _count at 8,
- *     _info at 12; sizeof 16.
- *   ILP32 (i386, 32-bit ARM and MIPS, 32-bit Windows, x32): _ops at 0,
- *     _count at 4, _info at 8; sizeof 12.
- * The alignment is a pointer's (asserted below, once OBJLIFE__ALIGNOF is
- * defined): 8 on LP64 and LLP64, 4 on ILP32. These are C99 static
- * assertions: a negative array size fails to compile. */
-typedef char objlife__assert_header_size[
-	sizeof(struct objlife) == (sizeof(void *) == 8 ? 16 : 12) ? 1 : -1];
-typedef char objlife__assert_header_count[
-	offsetof(struct objlife, _count) == sizeof(void *) ? 1 : -1];
-typedef char objlife__assert_header_info[
-	offsetof(struct objlife, _info) == sizeof(void *) + sizeof(uint32_t) ? 1 : -1];
 
 /**
  * struct objlife_ops - one per type, normally `static const`.
@@ -209,41 +143,6 @@ struct objlife_ops {
  */
 OBJLIFE_API struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size,
 					       size_t align, void *arg);
-
-#if defined(__cplusplus)
-# define OBJLIFE__ALIGNOF(TYPE) alignof(TYPE)
-#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-# define OBJLIFE__ALIGNOF(TYPE) _Alignof(TYPE)
-#elif defined(__GNUC__)
-# define OBJLIFE__ALIGNOF(TYPE) __alignof__(TYPE)
-#else
-# define OBJLIFE__ALIGNOF(TYPE) offsetof(struct { char c; TYPE t; }, t)
-#endif
-
-/* See struct objlife: aligned as a pointer, 8 on LP64 and LLP64, 4 on ILP32. */
-typedef char objlife__assert_header_align[
-	OBJLIFE__ALIGNOF(struct objlife) == OBJLIFE__ALIGNOF(void *) ? 1 : -1];
-
-/* True when MEMBER of TYPE is a struct objlife. Where the compiler cannot
- * compare types, its size stands in for it; the offset check still holds. */
-#if defined(__cplusplus)
-# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
-	(std::is_same<decltype(((TYPE *)0)->MEMBER), struct objlife>::value)
-#elif defined(__GNUC__)
-# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
-	__builtin_types_compatible_p(__typeof__(((TYPE *)0)->MEMBER), struct objlife)
-#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
-	_Generic(((TYPE *)0)->MEMBER, struct objlife: 1, default: 0)
-#else
-# define OBJLIFE__IS_HEADER(TYPE, MEMBER) \
-	(sizeof(((TYPE *)0)->MEMBER) == sizeof(struct objlife))
-#endif
-
-/* Zero, or a compile error (a negative array size) when the header is not
- * a struct objlife at offset 0: the kernel's BUILD_BUG_ON_ZERO, in C99. */
-#define OBJLIFE__CHECK_HEADER(TYPE, MEMBER) \
-	(sizeof(char[(offsetof(TYPE, MEMBER) == 0 && OBJLIFE__IS_HEADER(TYPE, MEMBER)) ? 1 : -1]) - 1)
 
 /**
  * objlife_alloc() - TYPE *objlife_alloc(TYPE, MEMBER, ops, arg)
@@ -545,158 +444,8 @@ OBJLIFE_API struct objlife *objlife_get_tracked(struct objlife *obj,
 OBJLIFE_API void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker);
 
 /* --------------------------------------------------------------------- */
-/* Inline fast path (GCC and Clang; MSVC)                                */
-/* --------------------------------------------------------------------- */
-
-/* Slow paths for the inline code: saturation, reports and the last put.
- * Exported so that inlined callers can reach them; not public API. */
-OBJLIFE_API void objlife__get_slow(struct objlife *obj, uint32_t old);
-OBJLIFE_API void objlife__put_slow(struct objlife *obj, uint32_t old);
-OBJLIFE_API bool objlife__get_unless_zero_slow(struct objlife *obj);
-
-/* One unsigned compare covers each slow case. For a get: old == 0 (use
- * after free) or old >= OBJLIFE_REFCOUNT_MAX (about to overflow, or already
- * saturated). For a put: old == 1 (the last put runs release), old == 0
- * (underflow) or old above OBJLIFE_REFCOUNT_MAX (saturated). */
-#define OBJLIFE__GET_IS_SLOW(old) ((uint32_t)((old) - 1u) >= OBJLIFE_REFCOUNT_MAX - 1u)
-#define OBJLIFE__PUT_IS_SLOW(old) ((uint32_t)((old) - 2u) >= OBJLIFE_REFCOUNT_MAX - 1u)
-
-/* OBJLIFE__INLINE_BODIES (the library's own sources only): the bodies,
- * without the macros below, so that the exported functions are these. */
-#if defined(__GNUC__) && (!defined(OBJLIFE_NO_INLINE) || defined(OBJLIFE__INLINE_BODIES)) && \
-	!defined(OBJLIFE__TEST_WIN_ATOMICS)
-# define OBJLIFE__INLINE_PATH 1
-
-#ifdef OBJLIFE__TSAN
-# define OBJLIFE__PUT_ORDER __ATOMIC_ACQ_REL
-#else
-# define OBJLIFE__PUT_ORDER __ATOMIC_RELEASE
-#endif
-
-static inline struct objlife *objlife__get_inline(struct objlife *obj)
-{
-	if (obj) {
-		/* Relaxed, as refcount_inc(): whoever hands out the pointer
-		 * already orders access to the object. */
-		uint32_t old = __atomic_fetch_add(&obj->_count, 1, __ATOMIC_RELAXED);
-
-		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
-			objlife__get_slow(obj, old);
-	}
-	return obj;
-}
-
-static inline void objlife__put_inline(struct objlife *obj)
-{
-	if (obj) {
-		/* Release, so that this thread's writes happen before the
-		 * release callback; the last put adds an acquire fence in
-		 * objlife__put_slow(). */
-		uint32_t old = __atomic_fetch_sub(&obj->_count, 1, OBJLIFE__PUT_ORDER);
-
-		if (OBJLIFE__UNLIKELY(OBJLIFE__PUT_IS_SLOW(old)))
-			objlife__put_slow(obj, old);
-	}
-}
-
-static inline bool objlife__get_unless_zero_inline(struct objlife *obj)
-{
-	uint32_t old;
-
-	if (!obj)
-		return false;
-	old = __atomic_load_n(&obj->_count, __ATOMIC_RELAXED);
-	do {
-		/* Zero, the limit and saturated counts are decided out of line. */
-		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
-			return objlife__get_unless_zero_slow(obj);
-	} while (!__atomic_compare_exchange_n(&obj->_count, &old, old + 1, true,
-					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return true;
-}
-
-#elif defined(_WIN32) && (defined(_MSC_VER) || defined(OBJLIFE__TEST_WIN_ATOMICS)) && \
-	!defined(OBJLIFE_NO_INLINE)
-# define OBJLIFE__INLINE_PATH 1
-
-/* The same fast path in the Windows compilers' spelling, since MSVC has no
- * __atomic builtins: the Interlocked intrinsics on the count, which is a
- * 32-bit long there. They are full barriers: more than the relaxed get and
- * the release put need, never less; the last put's acquire is included.
- * OBJLIFE__TEST_WIN_ATOMICS selects them with mingw-w64's GCC, so that the
- * portability matrix runs them under wine. */
-#include <intrin.h>
-
-static __inline struct objlife *objlife__get_inline(struct objlife *obj)
-{
-	if (obj) {
-		uint32_t old = (uint32_t)_InterlockedExchangeAdd((volatile long *)&obj->_count, 1);
-
-		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
-			objlife__get_slow(obj, old);
-	}
-	return obj;
-}
-
-static __inline void objlife__put_inline(struct objlife *obj)
-{
-	if (obj) {
-		uint32_t old = (uint32_t)_InterlockedExchangeAdd((volatile long *)&obj->_count, -1);
-
-		if (OBJLIFE__UNLIKELY(OBJLIFE__PUT_IS_SLOW(old)))
-			objlife__put_slow(obj, old);
-	}
-}
-
-static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
-{
-	uint32_t old, seen;
-
-	if (!obj)
-		return false;
-	/* An aligned 32-bit load is atomic; relaxed is all it needs. */
-	old = *(volatile uint32_t *)&obj->_count;
-	for (;;) {
-		/* Zero, the limit and saturated counts are decided out of line:
-		 * below them old + 1 fits in a long. */
-		if (OBJLIFE__UNLIKELY(OBJLIFE__GET_IS_SLOW(old)))
-			return objlife__get_unless_zero_slow(obj);
-		seen = (uint32_t)_InterlockedCompareExchange((volatile long *)&obj->_count,
-							     (long)(old + 1), (long)old);
-		if (seen == old)
-			return true;
-		old = seen;
-	}
-}
-
-#endif /* inline fast path */
-
-#if defined(OBJLIFE__INLINE_PATH) && !defined(OBJLIFE_NO_INLINE)
-/* A function-like macro over the exported name: calls inline, while
- * `&objlife_get` still names the exported function. */
-#define objlife_get(obj)             objlife__get_inline(obj)
-#define objlife_put(obj)             objlife__put_inline(obj)
-#define objlife_get_unless_zero(obj) objlife__get_unless_zero_inline(obj)
-#endif
-
-/* --------------------------------------------------------------------- */
 /* Typed helpers                                                         */
 /* --------------------------------------------------------------------- */
-
-/* The free class behind objlife_auto(name) / __free(name) in
- * <objlife/cleanup.h>: a function the cleanup attribute calls with a
- * pointer to the variable. Defining one needs no compiler support; using
- * it does. The value is named _T inside @free, as in the kernel. */
-#ifdef OBJLIFE_SHORT_NAMES
-/* The kernel's name, which kernel headers define by hand (path.h:
- * `#define __free_path_put path_put`). */
-# define OBJLIFE__FREE_FN(name) __free_##name
-#else
-# define OBJLIFE__FREE_FN(name) objlife__free_##name
-#endif
-#define OBJLIFE__DEFINE_FREE_FN(name, type, free) \
-	OBJLIFE__UNUSED static inline void OBJLIFE__FREE_FN(name)(void *objlife__p) \
-	{ OBJLIFE__UNUSED type _T = *(type *)objlife__p; free; }
 
 /**
  * OBJLIFE_DEFINE_REF_FUNCS(prefix, TYPE, MEMBER); - typed get/put helpers.
@@ -723,5 +472,8 @@ static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
 #ifdef __cplusplus
 }
 #endif
+
+/* The machinery: compiler glue, layout checks, the inline fast path. */
+#include <objlife/inline.h>
 
 #endif /* OBJLIFE_H */
