@@ -163,7 +163,9 @@ COMPILE_TESTS = \
 	tests/compile/header-cxx.cc \
 	tests/compile/header-cxx-bad-member.cc \
 	tests/compile/cxx-ref-ok.cc \
-	tests/compile/cxx-ref-not-standard-layout.cc
+	tests/compile/cxx-ref-not-standard-layout.cc \
+	tests/compile/header-internal-direct.c \
+	tests/compile/header-inline-switches.c
 # --- cleanup compile snippets: begin ---
 COMPILE_TESTS += \
 	tests/compile/cleanup-header-clean.c \
