@@ -120,3 +120,6 @@ installcheck-man:
 	rm -f man-render.out; \
 	test $$rc -eq 0 && test "$${plan:-0}" -gt 0 && test "$$ok" -eq "$$plan"
 .PHONY: maintainer-clean-man installcheck-man
+
+# The contributors' map of the code.
+EXTRA_DIST += docs/architecture.md

@@ -48,33 +48,10 @@
 # define ol_atfork(prepare, parent, child) ((void)pthread_atfork(prepare, parent, child))
 #endif
 
-/* The library's locks and their fork handlers. Each prepare handler takes
- * its lock and the parent and child handlers release it, so that a child
- * never inherits a lock held by a thread it does not have. Each registers
- * its handlers (in a pthread_once) before its lock is first taken, and
- * none of them is held while another lock of the library is taken: the
- * registry's shards are taken together only by their own handler, in
- * index order.
- *
- *   lock                 file          handlers (prepare / parent, child)
- *   big_lock             memory.c      big_lock_ / big_unlock_
- *   depot_lock           stackdepot.c  depot_lock_ / depot_unlock_
- *   shards[0..63].lock   registry.c    lock_all / unlock_all
- *   q_lock               poison.c      q_lock_ / q_unlock_
- *   lc_lock              livecount.c   lc_atfork_prepare / lc_atfork_parent
- *                                      (it also guards thread.c's list of threads)
- *   stream_lock          options.c     stream_lock_take / stream_lock_drop
- *   handler_lock         report.c      handler_lock_prepare / handler_lock_parent,
- *                                      handler_lock_child (which also forgets
- *                                      the handler calls of other threads)
- *
- * The pthread_once controls (options.c, stackdepot.c, registry.c,
- * poison.c, livecount.c, thread.c, backtrace.c, memory.c) need no handler
- * with glibc, which restarts in the child a once whose routine a fork
- * interrupted. (Where the C library does not, a fork during the first
- * call of one of these routines can leave the child waiting on it.)
- * cache.c and thread.c have no lock of their own: a thread's records and
- * magazines are its own. */
+/* The library's locks and their fork handlers are listed, with the order
+ * rules, in docs/architecture.md ("Locks and fork()"): every lock is a
+ * leaf, and each file registers its handlers before its lock is first
+ * taken. Keep that table in step when adding a lock. */
 
 /* ------------------------------------------------------------------ */
 /* struct objlife::_info: flags in the low byte, the size above them. */

@@ -59,7 +59,7 @@ else
 fi
 
 # OBJLIFE_API declarations: the name before the first '(' of the line.
-sed -n 's/^OBJLIFE_API[^(]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$srcdir/include/objlife.h" |
+sed -n 's/^OBJLIFE_API[^(]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$srcdir/include/objlife.h" "$srcdir/include/objlife/inline.h" |
 	sort -u >"$tmp/declared"
 missing=$(comm -23 "$tmp/declared" "$tmp/names")
 if [ -s "$tmp/declared" ] && [ -z "$missing" ]; then
