@@ -81,11 +81,11 @@ enum ol_mem_use {
 	OL_MEM_LIVECOUNT,   /* livecount.c's type records; thread.c's records and maps */
 	OL_MEM_BIG_SIZE,    /* memory.c's record of sizes over OL_INFO_SIZE_MAX */
 	OL_MEM_REGISTRY,    /* registry.c's buckets and entries */
-	OL_MEM_STACK,       /* stackdepot.c's interned stacks */
+	OL_MEM_STACK,       /* diag/stack.c's interned stacks */
 	OL_MEM_TRACKER,     /* tracker.c's trackers and their table */
 	OL_MEM_QUARANTINE,  /* poison.c's ring of freed objects */
 	OL_MEM_REPORT,      /* report texts longer than a line */
-	OL_MEM_STACK_CACHE, /* backtrace.c's per-thread stack caches */
+	OL_MEM_STACK_CACHE, /* diag/stack.c's per-thread stack caches */
 	OL_MEM_CACHE,       /* cache.c's magazines of freed blocks */
 };
 /* Every allocation the library makes for itself goes through these three,

@@ -77,7 +77,7 @@ tests_test_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_cache_LDADD = $(TEST_LIBS)
 
 # White-box: the text and the frames of a report are report.c's and
-# backtrace.c's internals; -export-dynamic, for dladdr() to name a function.
+# lib/diag/symbolize.c's internals; -export-dynamic, for dladdr() to name a function.
 tests_test_report_SOURCES = tests/test-report.c tests/testutil.h
 tests_test_report_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_report_CFLAGS = $(TEST_CFLAGS) $(LIBDW_CFLAGS)

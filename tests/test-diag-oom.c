@@ -10,7 +10,7 @@
  *
  * This program compiles the library's sources in, to reach the hidden
  * hook ol_mem_fail_hook that fails internal allocations, and report.c's
- * and backtrace.c's internal functions. It links with -export-dynamic, so
+ * and lib/diag/'s internal functions. It links with -export-dynamic, so
  * that dladdr() names its exported functions (and diag/sites.h's).
  */
 #include "objlife-private.h"
@@ -131,7 +131,7 @@ static void test_stack_cache_out_of_memory_only_slows_down(void)
 		tu_mem_stop();
 #ifdef RUNNING_ON_VALGRIND
 		if (RUNNING_ON_VALGRIND) {
-			/* No cache under Valgrind (see backtrace.c): nothing failed. */
+			/* No cache under Valgrind (see lib/diag/stack.c): nothing failed. */
 			g_assert_cmpuint(tu_events_count(), ==, 0);
 		} else
 #endif

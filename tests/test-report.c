@@ -9,7 +9,7 @@
  * subprocess, since the library reads its environment once per process.
  *
  * White-box, for the text and frame cases: they call report.c's text
- * buffer and backtrace.c's formatting, which are internal, so this program
+ * buffer and symbolize.c's formatting, which are internal, so this program
  * links the library's objects. It links with -export-dynamic, so that
  * dladdr() names its exported function.
  */

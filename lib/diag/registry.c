@@ -14,8 +14,8 @@
  *  - entries come from a per-shard free list, refilled 32 at a time, so
  *    the common case calls no allocator; they are never given back (the
  *    registry's memory is that of the peak number of live objects);
- *  - the allocation stack is an interned pointer (stackdepot.c) that
- *    backtrace.c's per-thread cache usually finds without unwinding.
+ *  - the allocation stack is an interned pointer (stack.c's depot) that
+ *    stack.c's per-thread cache usually finds without unwinding.
  *
  * Who owns what: registry.c owns the entries and the shards' locks;
  * tracker.c owns the trackers, kept in the shard of the object they
@@ -191,7 +191,7 @@ static void entry_put(struct shard *sh, struct ol_entry *e)
 
 void ol_registry_add(struct objlife *obj, const void *caller)
 {
-	/* Unwinding (rarely needed: see backtrace.c) and interning happen
+	/* Unwinding (rarely needed: see stack.c) and interning happen
 	 * before the shard's lock, which then covers a few pointer writes. */
 	const struct ol_stack *stack = ol_stack_capture(caller);
 	unsigned i = ol_registry_shard_of((uintptr_t)obj);

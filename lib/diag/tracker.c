@@ -22,7 +22,7 @@
  *
  * Cost: with refs off, the tracked calls are objlife_get()/objlife_put()
  * behind one test of a cached word. With refs on, each costs a stack
- * capture (usually a cache hit, see backtrace.c), a malloc or free, and
+ * capture (usually a cache hit, see stack.c), a malloc or free, and
  * one shard lock.
  */
 #include "tracker.h"
