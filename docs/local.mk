@@ -35,6 +35,7 @@ MAN_LINKS = \
 	docs/links/OBJLIFE_DEFINE_LOCK_GUARD_1_COND.3 \
 	docs/links/OBJLIFE_EXTEND_CLASS.3 \
 	docs/links/OBJLIFE_REFCOUNT_MAX.3 \
+	docs/links/OBJLIFE_STATIC_INIT.3 \
 	docs/links/OBJLIFE_REFCOUNT_SATURATED.3 \
 	docs/links/objlife_acquire.3 \
 	docs/links/objlife_acquire_err.3 \

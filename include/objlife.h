@@ -73,7 +73,7 @@ extern "C" {
  * See objlife(7).
  */
 struct objlife {
-	const struct objlife_ops *_ops;  /* private: the type, never NULL */
+	const struct objlife_ops *_ops;  /* private: the type; NULL: never set up */
 	uint32_t _count;                 /* private: atomic reference count */
 	uint32_t _info;                  /* private: flags and size, see lib/objlife-private.h */
 };
@@ -110,6 +110,22 @@ struct objlife_ops {
 	void (*free)(const struct objlife_ops *ops, void *mem, size_t size);
 	unsigned cache;
 };
+
+/**
+ * OBJLIFE_STATIC_INIT() - the header of an object in static storage.
+ * @ops: its type's ops table.
+ *
+ *     static struct thing none = { .ref = OBJLIFE_STATIC_INIT(&thing_ops) };
+ *
+ * A static object is immortal: gets and puts on it are valid from any
+ * thread and cost what they cost on an allocated object, but it is never
+ * released (@ops->release may be NULL), never counted by
+ * objlife_live_count() and never reported as a leak; objlife_refcount()
+ * says OBJLIFE_REFCOUNT_SATURATED. objlife_ops_of() is @ops, so the
+ * OBJLIFE_DEFINE_REF_FUNCS helpers and the free classes treat it like any
+ * other object of the type. See objlife_alloc(3), "Static objects".
+ */
+#define OBJLIFE_STATIC_INIT(ops) { (ops), OBJLIFE__STATIC_COUNT, OBJLIFE__STATIC_INFO }
 
 /* ===================================================================== */
 /* Allocation                                                            */
@@ -239,7 +255,8 @@ OBJLIFE_API uint32_t objlife_refcount(const struct objlife *obj);
 
 /**
  * objlife_ops_of() - the ops table the object was allocated with; NULL for
- * NULL. See objlife_ops_of(3).
+ * NULL. Inline too: compare it with &your_ops to test an object's type,
+ * with no tag of your own. See objlife_ops_of(3).
  */
 OBJLIFE_API const struct objlife_ops *objlife_ops_of(const struct objlife *obj);
 

@@ -21,6 +21,12 @@
 #include <limits.h>
 #include <string.h>
 
+/* OBJLIFE_STATIC_INIT writes these flags from the public header. */
+_Static_assert(OBJLIFE__STATIC_INFO == (OL_STATIC | OL_MAY_LEAK | OL_UNTRACKED),
+	       "OBJLIFE__STATIC_INFO is not the library's static, may_leak and untracked bits");
+_Static_assert(OBJLIFE__STATIC_COUNT > 1 && OBJLIFE__STATIC_COUNT < OBJLIFE_REFCOUNT_MAX,
+	       "a static object's count must be live");
+
 static bool ops_are_valid(const struct objlife_ops *ops)
 {
 	/* alloc and free come as a pair: memory from one allocator must go
@@ -117,16 +123,59 @@ static __attribute__((noinline)) void put_inside_init(struct objlife *obj)
 		    "put of the initial reference inside init; the object will leak");
 }
 
+/* The objects whose release runs on this thread, innermost first, in
+ * frames on the stack of run_release(): a put that finds a count of 0 can
+ * tell that it came from inside the object's own release (an extra put
+ * meant to break a reference cycle). Two plain stores per release. */
+struct release_frame {
+	const struct objlife *obj;
+	struct release_frame *outer;
+};
+static TLS struct release_frame *releasing OL_THREAD_TLS_MODEL;
+
+bool ol_release_running(const struct objlife *obj)
+{
+	struct release_frame *f;
+
+	for (f = releasing; f; f = f->outer)
+		if (f->obj == obj)
+			return true;
+	return false;
+}
+
+/* Calls @release inside a frame of the releasing list: out of line, so
+ * that the last put of a type without release pays nothing for it. */
+static __attribute__((noinline)) void call_release(struct objlife *obj,
+						   void (*release)(struct objlife *obj))
+{
+	struct release_frame frame = { obj, releasing };
+
+	releasing = &frame;
+	release(obj);
+	releasing = frame.outer;
+}
+
+/* A static object's count came down to 1 (2^30 unbalanced puts): it is
+ * never released; its count goes back to the middle. */
+static __attribute__((noinline)) bool static_not_released(struct objlife *obj)
+{
+	ol_store32(&obj->_count, OBJLIFE__STATIC_COUNT, OL_RELAXED);
+	return false;
+}
+
 static inline __attribute__((always_inline)) bool run_release(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
+	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 
-	if (ol_unlikely(ol_load32(&obj->_info, OL_RELAXED) & OL_INITIALISING)) {
+	if (ol_unlikely(info & (OL_INITIALISING | OL_STATIC))) {
+		if (info & OL_STATIC)
+			return static_not_released(obj);
 		put_inside_init(obj);
 		return false;
 	}
 	if (ops->release)
-		ops->release(obj);
+		call_release(obj, ops->release);
 	/* A release that took a reference already got a GET_ON_ZERO report
 	 * and a saturated count, and so did a racing get on the dead object:
 	 * someone may keep the pointer, so leak. */
@@ -282,6 +331,10 @@ void objlife_may_leak(struct objlife *obj)
 
 	if (!obj)
 		return;
+	if (ol_unlikely(!obj->_ops)) {
+		ol_report_never_set_up(obj, "may_leak");
+		return;
+	}
 	old = uncount_for_good(obj);
 	if (ol_unlikely(old & OL_POISONED))
 		ol_poison_access(obj, "may_leak");   /* uncounted when it died */

@@ -65,6 +65,8 @@ enum {
 	OL_ALIGNED      = 1u << 4, /* default allocator took the over-aligned path */
 	OL_POISONED     = 1u << 5, /* freed, waiting in poison.c's quarantine */
 	OL_UNTRACKED    = 1u << 6, /* leaks is on, but the registry had no memory for it */
+	OL_STATIC       = 1u << 7, /* OBJLIFE_STATIC_INIT: never released (with
+				      OL_MAY_LEAK and OL_UNTRACKED) */
 };
 #define OL_FLAG_BITS 8u
 #define OL_FLAG_MASK ((1u << OL_FLAG_BITS) - 1u)

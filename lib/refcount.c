@@ -26,6 +26,7 @@
 #include "diag/diag.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 static bool is_saturated(uint32_t count)
 {
@@ -48,8 +49,39 @@ void ol_pin_and_report(struct objlife *obj, uint32_t pin, enum objlife_event eve
 	va_end(ap);
 }
 
+__attribute__((cold, noinline)) void ol_report_never_set_up(const struct objlife *obj,
+							    const char *what)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+		 OL_OBJECT_HEADER "%s on a header that was never set up (zeroed memory, or a "
+		 "struct objlife that neither objlife_alloc() nor OBJLIFE_STATIC_INIT made); "
+		 "nothing changed",
+		 OL_OBJECT_HEADER_ARGS(OBJLIFE_EVENT_BAD_OBJECT, "(none)", obj, 0u), what);
+	ol_report_text(OBJLIFE_EVENT_BAD_OBJECT, obj, text);
+}
+
+/* A static object's count reached an end of the live range (2^30
+ * unbalanced gets or puts): back to the middle, silently. */
+static bool static_count_reset(struct objlife *obj)
+{
+	if (!(ol_load32(&obj->_info, OL_RELAXED) & OL_STATIC))
+		return false;
+	ol_store32(&obj->_count, OBJLIFE__STATIC_COUNT, OL_RELAXED);
+	return true;
+}
+
 void objlife__get_slow(struct objlife *obj, uint32_t old)
 {
+	if (old == 0 && ol_unlikely(!obj->_ops)) {
+		/* Never set up: undo the increment, change nothing. */
+		ol_sub32(&obj->_count, 1, OL_RELAXED);
+		ol_report_never_set_up(obj, "get");
+		return;
+	}
+	if (old == OBJLIFE_REFCOUNT_MAX && static_count_reset(obj))
+		return;
 	/* A poisoned count looks saturated: the flag tells them apart. */
 	if (is_saturated(old) && ol_unlikely(ol_is_poisoned(obj)))
 		ol_poison_access(obj, "get");
@@ -71,6 +103,14 @@ void objlife__put_slow(struct objlife *obj, uint32_t old)
 		 * writes are visible to ops->release. */
 		ol_put_fence();
 		ol_release(obj);
+	} else if (old == 0 && ol_unlikely(!obj->_ops)) {
+		ol_add32(&obj->_count, 1, OL_RELAXED);   /* undone: nothing changes */
+		ol_report_never_set_up(obj, "put");
+	} else if (old == 0 && ol_release_running(obj)) {
+		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, old,
+			    "put during the object's own release (a reference cycle broken with an "
+			    "extra put? clear the references in one direction instead); the object "
+			    "will leak");
 	} else if (old == 0) {
 		ol_saturate(obj, OBJLIFE_EVENT_UNDERFLOW, old, "put below zero; the object will leak");
 	} else if (ol_unlikely(ol_is_poisoned(obj))) {
@@ -86,8 +126,11 @@ bool objlife__get_unless_zero_slow(struct objlife *obj)
 	uint32_t old = ol_load32(&obj->_count, OL_RELAXED);
 
 	for (;;) {
-		if (old == 0)
+		if (old == 0) {
+			if (ol_unlikely(!obj->_ops))
+				ol_report_never_set_up(obj, "get_unless_zero");
 			return false;
+		}
 		if (is_saturated(old) && ol_unlikely(ol_is_poisoned(obj))) {
 			ol_poison_access(obj, "get_unless_zero");
 			return false;
@@ -130,6 +173,9 @@ uint32_t objlife_refcount(const struct objlife *obj)
 
 	if (!obj)
 		return 0;
+	/* A static object is never released, as a saturated one. */
+	if (ol_load32(&obj->_info, OL_RELAXED) & OL_STATIC)
+		return OBJLIFE_REFCOUNT_SATURATED;
 	count = ol_load32(&obj->_count, OL_RELAXED);
 	/* Between a racing operation and its re-pin a saturated count can be
 	 * off by a few; it is still saturated. A poisoned object is dead. */

@@ -6,6 +6,8 @@
  */
 #include "testutil.h"
 
+#include <objlife/cleanup.h>
+
 #include <stdalign.h>
 
 /* ---- a type whose init can be told to fail -------------------------- */
@@ -632,6 +634,188 @@ static void test_may_leak_uncounts_once(void)
 	g_assert_cmpuint(objlife_live_count(&ops), ==, 0);
 }
 
+/* ---- objects in static storage (OBJLIFE_STATIC_INIT) ------------------ */
+
+static int static_releases;
+static void static_release(struct objlife *obj)
+{
+	(void)obj;
+	static_releases++;
+}
+
+struct constant {
+	struct objlife ref;
+	int value;
+};
+static const struct objlife_ops constant_ops = { .name = "constant", .release = static_release };
+static const struct objlife_ops norelease_ops = { .name = "norelease" };   /* no release at all */
+OBJLIFE_DEFINE_REF_FUNCS(constant, struct constant, ref);
+
+static struct constant answer = { .ref = OBJLIFE_STATIC_INIT(&constant_ops), .value = 42 };
+static struct constant nothing = { .ref = OBJLIFE_STATIC_INIT(&norelease_ops), .value = 0 };
+
+static void test_static_gets_and_puts_never_release(void)
+{
+	int i;
+
+	static_releases = 0;
+	tu_events_start();
+	for (i = 0; i < 1000; i++)
+		objlife_get(&answer.ref);
+	for (i = 0; i < 1000; i++)
+		objlife_put(&answer.ref);
+	/* More puts than gets: the object was never the caller's to free. */
+	objlife_put(&answer.ref);
+	objlife_put(&answer.ref);
+	g_assert_true(objlife_get_unless_zero(&answer.ref));
+	objlife_put(&answer.ref);
+	g_assert_cmpint(static_releases, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	g_assert_cmpuint(objlife_refcount(&answer.ref), ==, OBJLIFE_REFCOUNT_SATURATED);
+	g_assert_cmpint(answer.value, ==, 42);
+	objlife_set_report_handler(NULL, NULL);
+}
+
+static void test_static_without_release_is_valid(void)
+{
+	tu_events_start();
+	objlife_get(&nothing.ref);
+	objlife_put(&nothing.ref);
+	objlife_put(&nothing.ref);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	g_assert_true(objlife_ops_of(&nothing.ref) == &norelease_ops);
+	objlife_set_report_handler(NULL, NULL);
+}
+
+/* 2^30 unbalanced gets or puts reach an end of the live range: the count
+ * goes back to the middle, with no report and no release. */
+static void test_static_count_ends_go_back_to_the_middle(void)
+{
+	static struct constant edge = { .ref = OBJLIFE_STATIC_INIT(&constant_ops), .value = 1 };
+
+	static_releases = 0;
+	tu_events_start();
+	tu_preset_count(&edge.ref, OBJLIFE_REFCOUNT_MAX);
+	objlife_get(&edge.ref);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	objlife_get(&edge.ref);
+	objlife_put(&edge.ref);
+	tu_preset_count(&edge.ref, 1);
+	objlife_put(&edge.ref);
+	g_assert_cmpint(static_releases, ==, 0);
+	objlife_put(&edge.ref);
+	objlife_get(&edge.ref);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	tu_preset_count(&edge.ref, OBJLIFE_REFCOUNT_MAX);
+	g_assert_true(objlife_get_unless_zero(&edge.ref));
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	g_assert_cmpint(static_releases, ==, 0);
+	g_assert_cmpuint(objlife_refcount(&edge.ref), ==, OBJLIFE_REFCOUNT_SATURATED);
+	objlife_set_report_handler(NULL, NULL);
+}
+
+static void test_static_is_never_live_nor_a_leak(void)
+{
+	if (g_test_subprocess()) {
+		size_t live;
+		char *text;
+
+		objlife_get(&answer.ref);
+		objlife_may_leak(&answer.ref);   /* nothing to uncount */
+		g_assert_cmpuint(objlife_live_count(&constant_ops), ==, 0);
+		g_assert_cmpuint(objlife_live_count(NULL), ==, 0);
+		text = tu_leak_check_text(&live);
+		g_assert_cmpuint(live, ==, 0);
+		free(text);
+		/* Still held at exit: no report at exit either (stderr empty). */
+		return;
+	}
+	tu_trap_with_debug("leaks");
+}
+
+static void test_static_with_ref_funcs_and_free_class(void)
+{
+	static_releases = 0;
+	tu_events_start();
+	{
+		objlife_auto(constant_put) struct constant *c = constant_get(&answer);
+
+		g_assert_true(c == &answer);
+		g_assert_true(constant_get_unless_zero(c));
+		constant_put(c);
+	}
+	g_assert_cmpint(static_releases, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	objlife_set_report_handler(NULL, NULL);
+}
+
+static void test_static_put_mutex_never_releases(void)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	static_releases = 0;
+	g_assert_false(objlife_put_mutex(&answer.ref, &lock));
+	g_assert_cmpint(static_releases, ==, 0);
+	g_assert_cmpint(pthread_mutex_trylock(&lock), ==, 0);   /* not left locked */
+	pthread_mutex_unlock(&lock);
+}
+
+#define STATIC_THREADS 4
+static void *static_hammer(void *p)
+{
+	int i;
+
+	(void)p;
+	for (i = 0; i < 100000; i++) {
+		objlife_get(&answer.ref);
+		objlife_put(&answer.ref);
+	}
+	return NULL;
+}
+
+static void test_static_shared_by_threads(void)
+{
+	pthread_t t[STATIC_THREADS];
+	int i;
+
+	static_releases = 0;
+	tu_events_start();
+	for (i = 0; i < STATIC_THREADS; i++)
+		g_assert_cmpint(pthread_create(&t[i], NULL, static_hammer, NULL), ==, 0);
+	for (i = 0; i < STATIC_THREADS; i++)
+		pthread_join(t[i], NULL);
+	g_assert_cmpint(static_releases, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	objlife_set_report_handler(NULL, NULL);
+}
+
+/* ---- the ops pointer is the type tag ------------------------------------ */
+
+static const struct objlife_ops string_ops = { .name = "string" };
+static const struct objlife_ops number_ops = { .name = "number" };
+
+static bool is_string(const struct objlife *o)
+{
+	return objlife_ops_of(o) == &string_ops;
+}
+
+static void test_ops_of_is_the_type_tag(void)
+{
+	struct objlife *s = objlife_alloc_size(&string_ops, 32, 8, NULL);
+	struct objlife *n = objlife_alloc_size(&number_ops, 32, 8, NULL);
+	static struct objlife constant_string = OBJLIFE_STATIC_INIT(&string_ops);
+
+	g_assert_true(is_string(s));
+	g_assert_false(is_string(n));
+	g_assert_true(is_string(&constant_string));
+	g_assert_false(is_string(NULL));
+	/* The exported function says the same as the inline one. */
+	g_assert_true((objlife_ops_of)(s) == &string_ops);
+	g_assert_true((objlife_ops_of)(NULL) == NULL);
+	objlife_put(s);
+	objlife_put(n);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -663,5 +847,14 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/header/size", test_header_is_16_bytes_on_lp64);
 	g_test_add_func("/core/ref-funcs/typed", test_ref_funcs_are_typed);
 	g_test_add_func("/core/may-leak/uncounts-once", test_may_leak_uncounts_once);
+	g_test_add_func("/core/static/gets-and-puts-never-release", test_static_gets_and_puts_never_release);
+	g_test_add_func("/core/static/without-release-is-valid", test_static_without_release_is_valid);
+	g_test_add_func("/core/static/count-ends-go-back-to-the-middle",
+			test_static_count_ends_go_back_to_the_middle);
+	g_test_add_func("/core/static/is-never-live-nor-a-leak", test_static_is_never_live_nor_a_leak);
+	g_test_add_func("/core/static/with-ref-funcs-and-free-class", test_static_with_ref_funcs_and_free_class);
+	g_test_add_func("/core/static/put-mutex-never-releases", test_static_put_mutex_never_releases);
+	g_test_add_func("/core/static/shared-by-threads", test_static_shared_by_threads);
+	g_test_add_func("/core/ops-of/is-the-type-tag", test_ops_of_is_the_type_tag);
 	return g_test_run();
 }

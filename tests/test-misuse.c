@@ -53,6 +53,21 @@ static const struct objlife_ops leak_in_init_ops = {
 	.alloc = tu_block_alloc, .free = tu_block_free,
 };
 
+/* A release that puts its own object once more: the extra put meant to
+ * break a reference cycle. */
+static void put_again_release(struct objlife *obj)
+{
+	releases++;
+	objlife_put(obj);
+}
+
+static const struct objlife_ops put_in_release_ops = {
+	.name = "matrix", .release = put_again_release, .alloc = tu_block_alloc, .free = tu_block_free,
+};
+
+/* Headers that no allocation set up: zeroed memory. */
+static struct objlife never_set_up[4];
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct objlife *fresh(void)
@@ -169,6 +184,51 @@ static struct objlife *row_put_mutex_on_dead(void)
 	return obj;
 }
 
+static struct objlife *row_put_during_release(void)
+{
+	struct objlife *obj = objlife_alloc_size(&put_in_release_ops, 64, 8, NULL);
+
+	g_assert_nonnull(obj);
+	objlife_put(obj);
+	return obj;
+}
+
+static struct objlife *row_get_never_set_up(void)
+{
+	struct objlife *obj = &never_set_up[0];
+
+	memset(obj, 0, sizeof(*obj));
+	objlife_get(obj);
+	return obj;
+}
+
+static struct objlife *row_put_never_set_up(void)
+{
+	struct objlife *obj = &never_set_up[1];
+
+	memset(obj, 0, sizeof(*obj));
+	objlife_put(obj);
+	return obj;
+}
+
+static struct objlife *row_get_unless_zero_never_set_up(void)
+{
+	struct objlife *obj = &never_set_up[2];
+
+	memset(obj, 0, sizeof(*obj));
+	g_assert_false(objlife_get_unless_zero(obj));
+	return obj;
+}
+
+static struct objlife *row_may_leak_never_set_up(void)
+{
+	struct objlife *obj = &never_set_up[3];
+
+	memset(obj, 0, sizeof(*obj));
+	objlife_may_leak(obj);
+	return obj;
+}
+
 struct row {
 	const char *name;
 	struct objlife *(*run)(void);
@@ -176,30 +236,45 @@ struct row {
 	int releases;               /* how often release ran: 0 or 1, never 2 */
 	uint32_t count_after;       /* the count once the row ran */
 	const char *text;           /* part of the report line */
+	const char *type;           /* the report's type=; NULL: "matrix" */
+	bool leaks;                 /* release ran, but the memory is kept */
 };
 
 static const struct row rows[] = {
 	{ "get-on-zero", row_get_on_zero, OBJLIFE_EVENT_GET_ON_ZERO, 1,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=0: get on a zero count" },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=0: get on a zero count", NULL, false },
 	{ "increment-past-limit", row_overflow, OBJLIFE_EVENT_OVERFLOW, 0,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=2147483647: get past the limit" },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=2147483647: get past the limit", NULL, false },
 	{ "put-below-zero", row_put_below_zero, OBJLIFE_EVENT_UNDERFLOW, 0,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put below zero" },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put below zero", NULL, false },
 	{ "get-on-saturated", row_get_on_saturated, OBJLIFE_EVENT_OVERFLOW, 0,
-	  OBJLIFE_REFCOUNT_SATURATED, "get past the limit" },
+	  OBJLIFE_REFCOUNT_SATURATED, "get past the limit", NULL, false },
 	{ "put-on-saturated", row_put_on_saturated, OBJLIFE_EVENT_OVERFLOW, 0,
-	  OBJLIFE_REFCOUNT_SATURATED, "get past the limit" },
+	  OBJLIFE_REFCOUNT_SATURATED, "get past the limit", NULL, false },
 	{ "double-put", row_double_put, OBJLIFE_EVENT_UNDERFLOW, 1,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put below zero" },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put below zero", NULL, false },
 	{ "put-inside-init", row_put_in_init, OBJLIFE_EVENT_UNDERFLOW, 0,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=1: put of the initial reference inside init" },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=1: put of the initial reference inside init", NULL, false },
 	{ "failed-init-leaks-ref", row_init_leaks_ref, OBJLIFE_EVENT_INIT_LEAKED_REF, 0,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=2: init failed (Protocol error) and left references behind" },
-	{ "get-unless-zero-on-dead", row_get_unless_zero_on_dead, NO_EVENT, 1, 0, NULL },
-	{ "put-mutex-last", row_put_mutex_last, NO_EVENT, 1, 0, NULL },
-	{ "put-mutex-not-last", row_put_mutex_not_last, NO_EVENT, 0, 1, NULL },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=2: init failed (Protocol error) and left references behind", NULL, false },
+	{ "get-unless-zero-on-dead", row_get_unless_zero_on_dead, NO_EVENT, 1, 0, NULL, NULL, false },
+	{ "put-mutex-last", row_put_mutex_last, NO_EVENT, 1, 0, NULL, NULL, false },
+	{ "put-mutex-not-last", row_put_mutex_not_last, NO_EVENT, 0, 1, NULL, NULL, false },
 	{ "put-mutex-on-dead", row_put_mutex_on_dead, OBJLIFE_EVENT_UNDERFLOW, 1,
-	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put below zero" },
+	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put below zero", NULL, false },
+	{ "put-during-own-release", row_put_during_release, OBJLIFE_EVENT_UNDERFLOW, 1,
+	  OBJLIFE_REFCOUNT_SATURATED, "count=0: put during the object's own release", NULL, true },
+	/* A header never set up: reported, and nothing changes (its count
+	 * stays 0, nothing is released or freed). */
+	{ "get-on-never-set-up", row_get_never_set_up, OBJLIFE_EVENT_BAD_OBJECT, 0, 0,
+	  "count=0: get on a header that was never set up", "(none)", false },
+	{ "put-on-never-set-up", row_put_never_set_up, OBJLIFE_EVENT_BAD_OBJECT, 0, 0,
+	  "count=0: put on a header that was never set up", "(none)", false },
+	{ "get-unless-zero-on-never-set-up", row_get_unless_zero_never_set_up,
+	  OBJLIFE_EVENT_BAD_OBJECT, 0, 0, "count=0: get_unless_zero on a header that was never set up",
+	  "(none)", false },
+	{ "may-leak-on-never-set-up", row_may_leak_never_set_up, OBJLIFE_EVENT_BAD_OBJECT, 0, 0,
+	  "count=0: may_leak on a header that was never set up", "(none)", false },
 };
 
 static void reset(void)
@@ -225,8 +300,12 @@ static void test_report(gconstpointer data)
 	g_assert_cmpint(releases, ==, row->releases);
 	/* The memory goes back exactly when release ran: a saturated object
 	 * is never freed, a released one once. */
-	g_assert_cmpint(tu_block_frees, ==, row->releases);
+	g_assert_cmpint(tu_block_frees, ==, row->leaks ? 0 : row->releases);
 	g_assert_cmpuint(objlife_refcount(obj), ==, row->count_after);
+	if (row->type == NULL)
+		g_assert_true(objlife_ops_of(obj) != NULL);
+	else
+		g_assert_null(objlife_ops_of(obj));   /* the header is as it was */
 	objlife_set_report_handler(NULL, NULL);
 }
 
@@ -255,7 +334,8 @@ static void test_continues(gconstpointer data)
 	if (row->event == NO_EVENT) {
 		g_test_trap_assert_stderr("");
 	} else {
-		snprintf(pattern, sizeof(pattern), "objlife: * type=matrix obj=0x* %s*\n", row->text);
+		snprintf(pattern, sizeof(pattern), "objlife: * type=%s obj=0x* %s*\n",
+			 row->type ? row->type : "matrix", row->text);
 		g_test_trap_assert_stderr(pattern);
 	}
 }
@@ -274,7 +354,8 @@ static void test_aborts(gconstpointer data)
 	unsetenv("OBJLIFE_DEBUG");
 	g_test_trap_assert_failed();
 	g_test_trap_assert_stdout_unmatched("*continued after*");
-	snprintf(pattern, sizeof(pattern), "objlife: * type=matrix obj=0x* %s*\n", row->text);
+	snprintf(pattern, sizeof(pattern), "objlife: * type=%s obj=0x* %s*\n",
+		 row->type ? row->type : "matrix", row->text);
 	g_test_trap_assert_stderr(pattern);
 }
 

@@ -250,6 +250,30 @@ static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
 #define objlife_get_unless_zero(obj) objlife__get_unless_zero_inline(obj)
 #endif
 
+/* objlife_ops_of() inline, so that a type test (`objlife_ops_of(o) ==
+ * &string_ops`) costs a load, not a call: the ops pointer is the type
+ * tag, and a user's struct needs no tag of its own. */
+static inline const struct objlife_ops *objlife__ops_of_inline(const struct objlife *obj)
+{
+	return obj ? obj->_ops : (const struct objlife_ops *)0;
+}
+#ifndef OBJLIFE_NO_INLINE
+# define objlife_ops_of(obj) objlife__ops_of_inline(obj)
+#endif
+
+/* --------------------------------------------------------------------- */
+/* Objects in static storage                                             */
+/* --------------------------------------------------------------------- */
+
+/* OBJLIFE_STATIC_INIT's count: as far from 0 as from OBJLIFE_REFCOUNT_MAX,
+ * so that gets and puts on a static object stay on the fast path; the
+ * slow paths put it back should 2^30 unbalanced ones ever reach an end. */
+#define OBJLIFE__STATIC_COUNT 0x40000000u
+/* Its _info: static (never released), may_leak (never counted as live)
+ * and untracked (never in the leak registry); lib/core.c checks that these
+ * are the library's own flag bits. */
+#define OBJLIFE__STATIC_INFO  0xc4u
+
 /* --------------------------------------------------------------------- */
 /* The function behind a free class                                      */
 /* --------------------------------------------------------------------- */
