@@ -112,11 +112,21 @@ tests_diag_lifecycle_LDADD = lib/libobjlife.la
 tests_diag_lifecycle_LDFLAGS = -no-install -export-dynamic
 DIAG_TEST_CFLAGS = $(TEST_CFLAGS) -fno-optimize-sibling-calls
 
+# tests/diag/inlined leaks from functions inlined into others, as an
+# optimised build inlines them: -O2, and debug information for the
+# report to name each inlined function with its line; no tail calls, so
+# that the functions outside the inlined code are frames of their own.
+check_PROGRAMS += tests/diag/inlined
+tests_diag_inlined_SOURCES = tests/diag/inlined.c
+tests_diag_inlined_CFLAGS = $(AM_CFLAGS) -g -O2 -fno-omit-frame-pointer -fno-optimize-sibling-calls
+tests_diag_inlined_LDADD = lib/libobjlife.la
+tests_diag_inlined_LDFLAGS = -no-install -export-dynamic
+
 tests_test_diag_leaks_SOURCES = tests/test-diag-leaks.c tests/diag/spawn.h tests/diag/sites.h tests/testutil.h
 tests_test_diag_leaks_CFLAGS = $(DIAG_TEST_CFLAGS)
 tests_test_diag_leaks_LDADD = $(TEST_LIBS)
 tests_test_diag_leaks_LDFLAGS = -export-dynamic
-EXTRA_tests_test_diag_leaks_DEPENDENCIES = tests/diag/lifecycle$(EXEEXT)
+EXTRA_tests_test_diag_leaks_DEPENDENCIES = tests/diag/lifecycle$(EXEEXT) tests/diag/inlined$(EXEEXT)
 
 tests_test_diag_refs_SOURCES = tests/test-diag-refs.c tests/diag/spawn.h tests/diag/sites.h tests/testutil.h
 tests_test_diag_refs_CFLAGS = $(DIAG_TEST_CFLAGS)

@@ -10,11 +10,13 @@
  * object being released is not a leak; types that share a name stay
  * apart; a stack taken on a signal stack, or through one of two paths to
  * one call site, is the right one; a process without thread keys and a
- * forked child go on counting and reporting.
+ * forked child go on counting and reporting. With libdw, a function
+ * inlined by an optimised build is a frame of its own, at its own line.
  *
- * Programs with a named leak are tests/diag/lifecycle, run as a
- * subprocess; in-process cases run under g_test_trap_subprocess() with
- * OBJLIFE_DEBUG set before the trap (the library reads it once).
+ * Programs with a named leak are tests/diag/lifecycle and
+ * tests/diag/inlined, run as a subprocess; in-process cases run under
+ * g_test_trap_subprocess() with OBJLIFE_DEBUG set before the trap (the
+ * library reads it once).
  */
 #include "config.h"
 #include "testutil.h"
@@ -150,6 +152,93 @@ static void test_abort_waits_for_the_whole_leak_report(void)
 	g_assert_cmpuint(tu_count(r.err, "objlife: LEAK: "), ==, 1);
 	diag_run_free(&r);
 }
+
+/* ---- inlined functions (tests/diag/inlined, built with -O2) ------------- */
+
+#ifdef HAVE_LIBDW
+/* Runs tests/diag/inlined @mode with OBJLIFE_DEBUG=leaks. */
+static struct diag_run run_inlined(const char *mode)
+{
+	struct diag_run r = diag_spawn("inlined", mode, "leaks", NULL);
+
+	g_test_message("the report:\n%s\nthe lines:\n%s", r.err, r.out);   /* for the test log */
+	g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	return r;
+}
+
+/* The line @name that tests/diag/inlined printed ("name=line"): where in
+ * its source a call the report must name is. */
+static int printed_line(const char *out, const char *name)
+{
+	char key[64];
+	const char *p;
+	int line;
+
+	snprintf(key, sizeof(key), "%s=", name);
+	for (p = out; (p = strstr(p, key)) && p != out && p[-1] != ' ' && p[-1] != '\n'; p++)
+		;
+	g_assert_nonnull(p);
+	line = atoi(p + strlen(key));
+	g_assert_cmpint(line, >, 0);
+	return line;
+}
+
+static void test_inlined_function_is_a_frame_of_its_own_inlined_into_its_caller(void)
+{
+	struct diag_run r = run_inlined("one-level");
+	int alloc = printed_line(r.out, "alloc"), call = printed_line(r.out, "call");
+	char *want = g_strdup_printf("objlife: LEAK: 1 x config (count 1) allocated at:\n"
+				     "    #0 build_config (*inlined.c:%d) (inlined into load_config)\n"
+				     "    #1 load_config (*inlined.c:%d)\n"
+				     "    #2 mode_one_level (*inlined.c:*)\n"
+				     "    #3 main (*inlined.c:*)\n",
+				     alloc, call);
+
+	/* The line of the allocation is build_config()'s; load_config()'s
+	 * frame is at the line that calls build_config(); the frames after
+	 * are numbered on. */
+	tu_assert_matches(r.err, want);
+	g_free(want);
+	diag_run_free(&r);
+}
+
+static void test_two_levels_of_inlining_are_two_inlined_frames(void)
+{
+	struct diag_run r = run_inlined("two-levels");
+	int alloc = printed_line(r.out, "alloc"), inner_call = printed_line(r.out, "inner-call"),
+	    outer_call = printed_line(r.out, "outer-call");
+	char *want = g_strdup_printf("objlife: LEAK: 1 x config (count 1) allocated at:\n"
+				     "    #0 new_entry (*inlined.c:%d) (inlined into parse_entry)\n"
+				     "    #1 parse_entry (*inlined.c:%d) (inlined into load_entries)\n"
+				     "    #2 load_entries (*inlined.c:%d)\n"
+				     "    #3 mode_two_levels (*inlined.c:*)\n"
+				     "    #4 main (*inlined.c:*)\n",
+				     alloc, inner_call, outer_call);
+
+	/* new_entry() inlined into parse_entry(), itself inlined into
+	 * load_entries(): each at its own line, innermost first, as gdb shows. */
+	tu_assert_matches(r.err, want);
+	g_free(want);
+	diag_run_free(&r);
+}
+
+static void test_function_not_inlined_in_an_optimised_build_is_one_frame(void)
+{
+	struct diag_run r = run_inlined("not-inlined");
+	int alloc = printed_line(r.out, "alloc");
+	char *want = g_strdup_printf("objlife: LEAK: 1 x config (count 1) allocated at:\n"
+				     "    #0 open_store (*inlined.c:%d)\n"
+				     "    #1 mode_not_inlined (*inlined.c:*)\n"
+				     "    #2 main (*inlined.c:*)\n",
+				     alloc);
+
+	/* Nothing inlined at the allocation: the frames read as they always did. */
+	tu_assert_matches(r.err, want);
+	g_assert_null(strstr(r.err, "inlined into"));
+	g_free(want);
+	diag_run_free(&r);
+}
+#endif
 
 /* ---- in-process: leak_check and may_leak ------------------------------- */
 
@@ -973,6 +1062,18 @@ int main(int argc, char **argv)
 	/* Only libdw knows lines; without it sites are byte offsets. */
 	g_test_add_func("/diag/leaks/report/two-calls-on-one-line-are-one-site",
 			test_two_calls_on_one_line_are_one_site);
+#endif
+#ifdef HAVE_LIBDW
+	/* Inlined calls are in DWARF, which only libdw reads. */
+	g_test_add_func("/diag/leaks/inline/inlined-function-is-a-frame-of-its-own-inlined-into-its-caller",
+			test_inlined_function_is_a_frame_of_its_own_inlined_into_its_caller);
+	g_test_add_func("/diag/leaks/inline/two-levels-of-inlining-are-two-inlined-frames",
+			test_two_levels_of_inlining_are_two_inlined_frames);
+	g_test_add_func("/diag/leaks/inline/function-not-inlined-in-an-optimised-build-is-one-frame",
+			test_function_not_inlined_in_an_optimised_build_is_one_frame);
+#else
+	printf("# built without libdw: frames have no lines and inlined functions no frames of "
+	       "their own; the /diag/leaks/inline/ cases are not registered\n");
 #endif
 	g_test_add_func("/diag/leaks/report/more-than-64-objects-and-trackers-all-listed",
 			test_more_than_64_objects_and_trackers_are_all_listed);
