@@ -222,6 +222,30 @@ static void test_two_levels_of_inlining_are_two_inlined_frames(void)
 	diag_run_free(&r);
 }
 
+static void test_two_inlined_calls_in_one_caller_are_two_sites(void)
+{
+	struct diag_run r = run_inlined("two-calls");
+	int alloc = printed_line(r.out, "alloc"), call[2] = { printed_line(r.out, "call"),
+							       printed_line(r.out, "second-call") };
+	int i;
+
+	/* The same inlined code, inlined twice into one function: the two
+	 * copies differ by the line of the call, so they are two sites, each
+	 * at its own call. */
+	g_assert_cmpuint(tu_count(r.err, "objlife: LEAK: 1 x config (count 1) allocated at:\n"), ==, 2);
+	for (i = 0; i < 2; i++) {
+		char *want = g_strdup_printf("*LEAK: 1 x config (count 1) allocated at:\n"
+					     "    #0 build_config (*inlined.c:%d) (inlined into load_two_configs)\n"
+					     "    #1 load_two_configs (*inlined.c:%d)\n"
+					     "    #2 mode_two_calls (*",
+					     alloc, call[i]);
+
+		tu_assert_matches(r.err, want);
+		g_free(want);
+	}
+	diag_run_free(&r);
+}
+
 static void test_function_not_inlined_in_an_optimised_build_is_one_frame(void)
 {
 	struct diag_run r = run_inlined("not-inlined");
@@ -1069,6 +1093,8 @@ int main(int argc, char **argv)
 			test_inlined_function_is_a_frame_of_its_own_inlined_into_its_caller);
 	g_test_add_func("/diag/leaks/inline/two-levels-of-inlining-are-two-inlined-frames",
 			test_two_levels_of_inlining_are_two_inlined_frames);
+	g_test_add_func("/diag/leaks/inline/two-inlined-calls-in-one-caller-are-two-sites",
+			test_two_inlined_calls_in_one_caller_are_two_sites);
 	g_test_add_func("/diag/leaks/inline/function-not-inlined-in-an-optimised-build-is-one-frame",
 			test_function_not_inlined_in_an_optimised_build_is_one_frame);
 #else

@@ -35,6 +35,7 @@
 int mode_one_level(void);
 int mode_two_levels(void);
 int mode_not_inlined(void);
+int mode_two_calls(void);
 
 struct config {
 	struct objlife ref;
@@ -44,10 +45,10 @@ struct config {
 static const struct objlife_ops config_ops = { .name = "config" };
 
 /* Leaked objects stay reachable, as in a program that forgot to drop them. */
-static struct config *forgotten;
+static struct config *forgotten, *forgotten_too;
 
 /* The lines of the calls the report names, printed by main(). */
-static int line_alloc, line_call, line_inner_alloc, line_inner_call, line_outer_call;
+static int line_alloc, line_call, line_inner_alloc, line_inner_call, line_outer_call, line_second_call;
 
 static void *must(void *p)
 {
@@ -141,6 +142,24 @@ int mode_not_inlined(void)
 	return 0;
 }
 
+/* ---- one function inlined twice into one caller ------------------------ */
+
+NOINLINE void load_two_configs(void);
+NOINLINE void load_two_configs(void)
+{
+	forgotten = build_config(1); line_call = __LINE__;
+	forgotten_too = build_config(2); line_second_call = __LINE__;
+	KEEP_FRAME();
+}
+
+int mode_two_calls(void)
+{
+	load_two_configs();
+	KEEP_FRAME();
+	printf("alloc=%d call=%d second-call=%d\n", line_alloc, line_call, line_second_call);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -150,12 +169,13 @@ int main(int argc, char **argv)
 		{ "one-level", mode_one_level },
 		{ "two-levels", mode_two_levels },
 		{ "not-inlined", mode_not_inlined },
+		{ "two-calls", mode_two_calls },
 	};
 	size_t i;
 
 	for (i = 0; argc == 2 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[1], modes[i].name))
 			return modes[i].run();
-	fprintf(stderr, "usage: %s one-level|two-levels|not-inlined\n", argv[0]);
+	fprintf(stderr, "usage: %s one-level|two-levels|not-inlined|two-calls\n", argv[0]);
 	return 2;
 }
