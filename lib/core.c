@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) void give_memory(const struct objli
 
 /* destroy() for everything but its common case: a size memory.c keeps, an
  * object that was uncounted already, diagnostics on, another type than
- * the one this thread used last, or a thread without records. */
+ * one in this thread's recent table, or a thread without records. */
 static __attribute__((noinline)) void destroy_unusual(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
@@ -86,7 +86,7 @@ static __attribute__((noinline)) void destroy_unusual(struct objlife *obj)
 }
 
 /* The one teardown: uncounts a dead object and gives its memory back. Its
- * common case (a counted object of the type this thread used last, its
+ * common case (a counted object of a type in this thread's recent table, its
  * size in the header, diagnostics off) is inline in its two callers and a
  * straight line ending in a tail call, so that the last put saves no
  * registers (but one around release); every other case is the same steps
@@ -95,13 +95,13 @@ static inline __attribute__((always_inline)) void destroy(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
-	struct ol_thread_rec *rec = ol_thread_last;
+	struct ol_thread_rec *rec = ol_thread_self->recent[ol_thread_slot(ops)];
 
 	/* The options word is read directly: an object exists, so it was
 	 * read, and ol_options()'s call for an unread word would cost the
 	 * last put its register saves. */
 	if (ol_likely(!(info & (OL_BIG | OL_MAY_LEAK)) &&
-		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS) && rec &&
+		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS) &&
 		      rec->ops == ops)) {
 		ol_lc_count(&rec->live, OL_LC_GONE);
 		give_memory(ops, rec, obj, info >> OL_FLAG_BITS, info);
@@ -123,24 +123,34 @@ static __attribute__((noinline)) void put_inside_init(struct objlife *obj)
 		    "put of the initial reference inside init; the object will leak");
 }
 
-/* The objects whose release runs on this thread, innermost first, in
- * frames on the stack of run_release(): a put that finds a count of 0 can
- * tell that it came from inside the object's own release (an extra put
- * meant to break a reference cycle). Two plain stores per release. */
-struct release_frame {
+/* The objects whose init, and those whose release, runs on this thread,
+ * innermost first, in frames on the stack of the code that calls them:
+ * plain stores to thread-local lists, where a flag in the object's header
+ * would cost an atomic read-modify-write per allocation (others may set
+ * flags of their own meanwhile). A last put inside init (the initial
+ * reference put by init itself) must not release; a put that finds a
+ * count of 0 inside the object's own release is an extra put meant to
+ * break a reference cycle, and the report says so. A put of the initial
+ * reference on another thread while init runs (init gave away the
+ * caller's reference) is not caught: see objlife(7). */
+struct life_frame {
 	const struct objlife *obj;
-	struct release_frame *outer;
+	struct life_frame *outer;
 };
-static TLS struct release_frame *releasing OL_THREAD_TLS_MODEL;
+static TLS struct life_frame *initialising OL_THREAD_TLS_MODEL;
+static TLS struct life_frame *releasing OL_THREAD_TLS_MODEL;
 
-bool ol_release_running(const struct objlife *obj)
+static bool in_frames(const struct life_frame *f, const struct objlife *obj)
 {
-	struct release_frame *f;
-
-	for (f = releasing; f; f = f->outer)
+	for (; f; f = f->outer)
 		if (f->obj == obj)
 			return true;
 	return false;
+}
+
+bool ol_release_running(const struct objlife *obj)
+{
+	return in_frames(releasing, obj);
 }
 
 /* Calls @release inside a frame of the releasing list: out of line, so
@@ -148,7 +158,7 @@ bool ol_release_running(const struct objlife *obj)
 static __attribute__((noinline)) void call_release(struct objlife *obj,
 						   void (*release)(struct objlife *obj))
 {
-	struct release_frame frame = { obj, releasing };
+	struct life_frame frame = { obj, releasing };
 
 	releasing = &frame;
 	release(obj);
@@ -168,9 +178,9 @@ static inline __attribute__((always_inline)) bool run_release(struct objlife *ob
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 
-	if (ol_unlikely(info & (OL_INITIALISING | OL_STATIC))) {
-		if (info & OL_STATIC)
-			return static_not_released(obj);
+	if (ol_unlikely(info & OL_STATIC))
+		return static_not_released(obj);
+	if (ol_unlikely(initialising != NULL) && in_frames(initialising, obj)) {
 		put_inside_init(obj);
 		return false;
 	}
@@ -295,10 +305,6 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 		info = OL_BIG;
 	}
 
-	/* OL_INITIALISING only while an init runs: without one, nobody but
-	 * this thread can reach the object before it is returned. */
-	if (ops->init)
-		flags |= OL_INITIALISING;
 	obj->_ops = ops;
 	ol_store32(&obj->_count, 1, OL_RELAXED);
 	ol_store32(&obj->_info, info | flags, OL_RELAXED);
@@ -309,13 +315,14 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	if (ol_unlikely(diag & OL_OPT_LEAKS))
 		ol_registry_add(obj, __builtin_return_address(0));
 	if (ops->init) {
-		int ret = ops->init(obj, arg);
+		struct life_frame frame = { obj, initialising };
+		int ret;
 
+		initialising = &frame;
+		ret = ops->init(obj, arg);
+		initialising = frame.outer;
 		if (ol_unlikely(ret != 0))
 			return init_failed(obj, ret);
-		/* Atomic: init may have shared the object, and others may set
-		 * flags of their own (may_leak) meanwhile. */
-		ol_and32(&obj->_info, ~(uint32_t)OL_INITIALISING, OL_RELEASE);
 	}
 	return obj;
 }

@@ -58,7 +58,7 @@
 /* ------------------------------------------------------------------ */
 
 enum {
-	OL_INITIALISING = 1u << 0, /* ops->init runs: the last put must not release */
+	/* 1u << 0: free (init's running is known from core.c's frames) */
 	OL_REPORTED     = 1u << 1, /* a misuse was reported: later ones are silent */
 	OL_MAY_LEAK     = 1u << 2, /* left out of live counts and leak reports */
 	OL_BIG          = 1u << 3, /* size did not fit here: memory.c keeps it */

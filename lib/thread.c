@@ -5,10 +5,12 @@
  * shared cache line. A record holds the thread's live counts of the type
  * (livecount.c sums them) and its magazine of freed blocks (cache.c).
  *
- * Finding one. The record used last is one load from the thread pointer
- * (thread.h, inline); any other is in the thread's own hash map, which
- * grows with the number of types: a thread that uses a thousand types
- * pays what a thread that uses three does. The thread's first object of a
+ * Finding one. A recently used record is two loads from the thread
+ * pointer (thread.h, inline: a small table of them, by a hash of the
+ * ops, so that a program that mixes types finds each one there); any
+ * other is in the thread's own hash map, which grows with the number of
+ * types: a thread that uses a thousand types pays what a thread that uses
+ * three does. The thread's first object of a
  * type makes its record, under livecount.c's lock, which links the
  * record's counter into the type's list, through which readers find it.
  *
@@ -16,8 +18,9 @@
  * at run time, a plugin that is unloaded): when a thread's map has doubled
  * since its last sweep, the thread folds the counts of every record that
  * was not used since the previous sweep into its type's shared counters
- * and frees the record. A record that is in use (the last one, one whose
- * magazine holds blocks, any while ol_thread_hold() is in force) stays.
+ * and frees the record. A record that is in use (one in the recent
+ * table, one whose magazine holds blocks, any while hold() is in force)
+ * stays.
  *
  * A thread's exit gives its cached blocks back and folds its counts into
  * the types' shared counters (a thread-specific data destructor); the
@@ -36,8 +39,10 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 /* Every thread's records, under livecount.c's lock. */
 static struct ol_thread *threads;
 
-TLS struct ol_thread *ol_thread_self OL_THREAD_TLS_MODEL;
-TLS struct ol_thread_rec *ol_thread_last OL_THREAD_TLS_MODEL;
+struct ol_thread_rec ol_thread_rec_none;
+struct ol_thread ol_thread_unborn = { .recent = { [0 ... OL_THREAD_RECENT - 1] = &ol_thread_rec_none } };
+struct ol_thread ol_thread_dead = { .recent = { [0 ... OL_THREAD_RECENT - 1] = &ol_thread_rec_none } };
+TLS struct ol_thread *ol_thread_self OL_THREAD_TLS_MODEL = &ol_thread_unborn;
 
 #define rec_of(n) ((struct ol_thread_rec *)((char *)(n) - offsetof(struct ol_thread_rec, node)))
 
@@ -45,7 +50,7 @@ static struct ol_thread *thread_now(void)
 {
 	struct ol_thread *t = ol_thread_self;
 
-	return (uintptr_t)t > (uintptr_t)OL_THREAD_NONE ? t : NULL;
+	return t != &ol_thread_unborn && t != &ol_thread_dead ? t : NULL;
 }
 
 /* Between these two, the calling thread's records stay where they are (no
@@ -81,8 +86,7 @@ static void thread_exit(void *p)
 
 	/* Objects made or freed from here on (by ops->free, or by later
 	 * destructors of this thread) count shared and are not cached. */
-	ol_thread_self = OL_THREAD_NONE;
-	ol_thread_last = NULL;
+	ol_thread_self = &ol_thread_dead;
 	/* With no lock held: ops->free is the user's code. */
 	for (r = t->recs; r; r = r->thread_next)
 		ol_cache_close(&r->magazine, r->ops);
@@ -110,18 +114,21 @@ static void thread_init(void)
 static struct ol_thread *thread_get(void)
 {
 	struct ol_thread *t = ol_thread_self;
+	unsigned i;
 
-	if (t)
-		return t == OL_THREAD_NONE ? NULL : t;
+	if (t != &ol_thread_unborn)
+		return t == &ol_thread_dead ? NULL : t;
 	t = thread_key_ok ? ol_calloc(OL_MEM_LIVECOUNT, 1, sizeof(*t)) : NULL;
 	if (t && pthread_setspecific(thread_key, t) != 0) {
 		ol_free(t);
 		t = NULL;
 	}
 	if (!t) {
-		ol_thread_self = OL_THREAD_NONE;
+		ol_thread_self = &ol_thread_dead;
 		return NULL;
 	}
+	for (i = 0; i < OL_THREAD_RECENT; i++)
+		t->recent[i] = &ol_thread_rec_none;
 	t->map.use = OL_MEM_LIVECOUNT;
 	t->sweep_at = OL_THREAD_SWEEP_MIN;
 	t->next = threads;
@@ -147,7 +154,8 @@ static void sweep(struct ol_thread *t)
 		uintptr_t used = ol_loadup(&r->live.n[OL_LC_MADE], OL_RELAXED) +
 				 ol_loadup(&r->live.n[OL_LC_GONE], OL_RELAXED);
 
-		if (used != r->mark || r == ol_thread_last || r->magazine.n) {
+		/* Records in recent[] stay: the fast path may hold one. */
+		if (used != r->mark || t->recent[ol_thread_slot(r->ops)] == r || r->magazine.n) {
 			r->mark = used;
 			link = &r->thread_next;
 			continue;
@@ -197,12 +205,12 @@ struct ol_thread_rec *ol_thread_rec_slow(const struct objlife_ops *ops)
 	/* Another type than the last one: a lookup in this thread's map
 	 * (only this thread changes it: no lock). */
 	if (t && (r = rec_find(t, ops)) != NULL) {
-		ol_thread_last = r;
+		t->recent[ol_thread_slot(ops)] = r;
 		return r;
 	}
 	/* The thread's first object of the type, or a thread with no
 	 * records yet. */
-	if (t == NULL && ol_thread_self == OL_THREAD_NONE)
+	if (ol_thread_self == &ol_thread_dead)
 		return NULL;
 	pthread_once(&thread_once, thread_init);
 	ol_livecount_lock();
@@ -211,7 +219,7 @@ struct ol_thread_rec *ol_thread_rec_slow(const struct objlife_ops *ops)
 		r = rec_new(t, ops);
 	ol_livecount_unlock();
 	if (r)
-		ol_thread_last = r;
+		t->recent[ol_thread_slot(ops)] = r;
 	return r;
 }
 
@@ -221,8 +229,8 @@ struct ol_thread_rec *ol_thread_rec_find(const struct objlife_ops *ops)
 
 	if (!t)
 		return NULL;
-	if (ol_thread_last && ol_thread_last->ops == ops)
-		return ol_thread_last;
+	if (t->recent[ol_thread_slot(ops)]->ops == ops)
+		return t->recent[ol_thread_slot(ops)];
 	return rec_find(t, ops);
 }
 

@@ -5,8 +5,8 @@
  * Every allocation and every last put starts here: the calling thread's
  * record of the object's type holds the thread's live counts of the type
  * (livecount.h) and, for a type with a cache, its magazine of freed blocks
- * (cache.h), so that one lookup serves both. The lookup of the type used
- * last, the counting and the cache's hits are inline below; the rest (the
+ * (cache.h), so that one lookup serves both. The lookup of a recently
+ * used type, the counting and the cache's hits are inline below; the rest (the
  * thread's map of records, making and sweeping them, the thread's exit)
  * is in thread.c.
  */
@@ -32,45 +32,65 @@ struct ol_thread_rec {
 	uintptr_t mark;                  /* made + gone at the thread's last sweep */
 };
 
-/* One thread's records. Only the owning thread reads or changes the map
- * and the list: other threads reach the records' counts through their
- * types. Every thread's is also on one list (under livecount.c's lock),
- * so that after a fork() the child still reaches the records of the
- * threads that did not come along: their counts stay in the sums, and a
- * leak checker sees them as reachable. */
+/* Records found without a lookup: a thread's recently used records, one
+ * per slot, by a hash of the ops (ol_thread_slot()). A program that mixes
+ * a few types (a parser's objects, arrays, strings and numbers; a
+ * daemon's sessions, buffers and requests) finds each type's record with
+ * two loads and a compare, as it would the only one. */
+#define OL_THREAD_RECENT 64
+
+/* One thread's records. Only the owning thread reads or changes them:
+ * other threads reach the records' counts through their types. Every
+ * thread's is also on one list (under livecount.c's lock), so that after
+ * a fork() the child still reaches the records of the threads that did
+ * not come along: their counts stay in the sums, and a leak checker sees
+ * them as reachable. */
 struct ol_thread {
+	/* first: the fast path reads it; never NULL (ol_thread_rec_none) */
+	struct ol_thread_rec *recent[OL_THREAD_RECENT];
 	struct ol_thread *next, **pprev; /* every thread's */
-	struct ol_amap map;              /* ops -> record */
+	struct ol_amap map;              /* ops -> record: all of them */
 	struct ol_thread_rec *recs;      /* every record, newest first */
 	size_t sweep_at;                 /* records that start the next sweep */
 	unsigned hold;                   /* > 0: a record may be in use, sweep none */
 };
+
+/* The empty slot of recent[]: its ops are no type's. */
+extern struct ol_thread_rec ol_thread_rec_none;
 
 /* A thread's records before its first sweep: a thread that uses up to
  * this many types keeps a record of each for as long as it lives, and
  * never takes a lock to count or cache them after their first use. */
 #define OL_THREAD_SWEEP_MIN 512
 
-/* This thread's records. NULL until its first object; OL_THREAD_NONE once
- * it cannot have any (no memory, or the thread is exiting). */
-#define OL_THREAD_NONE ((struct ol_thread *)(uintptr_t)1)
+/* A thread with no records has one of these, whose recent[] holds only
+ * ol_thread_rec_none, so that the fast path needs no NULL test: unborn
+ * until the thread's first object, dead once it cannot have records (no
+ * memory, or the thread is exiting). */
+extern struct ol_thread ol_thread_unborn, ol_thread_dead;
 
 /* initial-exec: every allocation and free reads these, and the model makes
  * that one thread-pointer-relative load instead of a __tls_get_addr() call
  * (about a tenth of an alloc+put). glibc keeps static TLS in reserve for
- * libraries loaded later with dlopen() (Python's ctypes does), and two
- * pointers fit in it; elsewhere the default model stays. */
+ * libraries loaded later with dlopen() (Python's ctypes does), and one
+ * pointer fits in it; elsewhere the default model stays. */
 #if defined(__GLIBC__) && defined(__ELF__)
 # define OL_THREAD_TLS_MODEL __attribute__((tls_model("initial-exec")))
 #else
 # define OL_THREAD_TLS_MODEL
 #endif
+/* This thread's records: never NULL (see ol_thread_unborn). */
 extern TLS struct ol_thread *ol_thread_self OL_THREAD_TLS_MODEL;
-/* The record used last, or NULL: a daemon mostly allocates and frees one
- * type at a time, and this finds it with one load from the thread pointer. */
-extern TLS struct ol_thread_rec *ol_thread_last OL_THREAD_TLS_MODEL;
 
-/* ol_thread_rec() for every type but the last one's. */
+/* @ops's slot in recent[]. ops tables are pointer-aligned and often
+ * neighbours in .rodata (48 bytes apart on LP64): the bits above the
+ * alignment tell 21 neighbours apart, in two instructions. */
+static inline unsigned ol_thread_slot(const struct objlife_ops *ops)
+{
+	return (unsigned)((uintptr_t)ops >> 4) & (OL_THREAD_RECENT - 1);
+}
+
+/* ol_thread_rec() for a type not in recent[]. */
 struct ol_thread_rec *ol_thread_rec_slow(const struct objlife_ops *ops);
 
 /* The calling thread's record of @ops, made at the thread's first use of
@@ -79,9 +99,9 @@ struct ol_thread_rec *ol_thread_rec_slow(const struct objlife_ops *ops);
  * not cached. */
 static inline struct ol_thread_rec *ol_thread_rec(const struct objlife_ops *ops)
 {
-	struct ol_thread_rec *rec = ol_thread_last;
+	struct ol_thread_rec *rec = ol_thread_self->recent[ol_thread_slot(ops)];
 
-	if (ol_likely(rec && rec->ops == ops))
+	if (ol_likely(rec->ops == ops))
 		return rec;
 	return ol_thread_rec_slow(ops);
 }
