@@ -27,6 +27,10 @@
  * have records. A type with no counters left and nothing alive frees its
  * record: types made at run time, or unloaded with a plugin, cost nothing
  * once they are gone.
+ *
+ * At the process's exit (ol_livecount_exit()) the table of types goes too
+ * once it is empty, and again each time a later object's type goes:
+ * nothing of the library's is left for valgrind to call reachable.
  */
 #include "livecount.h"
 #include "addrmap.h"
@@ -47,6 +51,8 @@ struct ol_lc_type {
 static pthread_mutex_t lc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ol_amap lc_types = { .use = OL_MEM_LIVECOUNT };
 static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+/* Under lc_lock: the process is exiting; an empty table is freed. */
+static bool lc_exiting;
 
 #define type_of(n) ((struct ol_lc_type *)((char *)(n) - offsetof(struct ol_lc_type, node)))
 
@@ -58,6 +64,9 @@ static void type_maybe_free(struct ol_lc_type *type)
 		return;
 	ol_amap_remove(&lc_types, type->node.key);
 	ol_free(type);
+	/* Made again by the next type's insert. */
+	if (lc_exiting && lc_types.n == 0)
+		ol_amap_free(&lc_types);
 }
 
 static void lc_atfork_prepare(void) { pthread_mutex_lock(&lc_lock); }
@@ -240,4 +249,13 @@ size_t objlife_live_count(const struct objlife_ops *ops)
 	}
 	ol_livecount_unlock();
 	return live;
+}
+
+void ol_livecount_exit(void)
+{
+	ol_livecount_lock();
+	lc_exiting = true;
+	if (lc_types.n == 0)
+		ol_amap_free(&lc_types);
+	ol_livecount_unlock();
 }

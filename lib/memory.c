@@ -215,6 +215,11 @@ size_t ol_big_size_forget(const void *mem)
 
 	pthread_mutex_lock(&big_lock);
 	node = ol_amap_remove(&big_sizes, (uintptr_t)mem);
+	/* The buckets go with the last big object (the next one makes them
+	 * again): an allocation of that size dwarfs it, and the library
+	 * keeps nothing at exit for it. */
+	if (big_sizes.n == 0)
+		ol_amap_free(&big_sizes);
 	pthread_mutex_unlock(&big_lock);
 	if (node) {
 		struct big_size *b = (struct big_size *)((char *)node - offsetof(struct big_size, node));

@@ -334,3 +334,31 @@ size_t objlife_cache_trim(const struct objlife_ops *ops)
 	}
 	return freed;
 }
+
+/* ---- the process's exit ------------------------------------------------ */
+
+/* From the library's last destructor (diag/registry.c), after the
+ * program's atexit handlers, C++ static destructors and ELF destructors:
+ * the thread that runs it never runs its thread-specific data destructor
+ * (exit() does not), so its records go here, as at a thread's exit.
+ * Their magazines are empty already (cache_at_exit()): no ops->free runs.
+ * Objects this thread makes later (a destructor that runs later still)
+ * count in their types' shared counters, as an exiting thread's do. */
+bool ol_thread_exit_process(void)
+{
+	struct ol_thread *t = thread_now();
+	bool alone;
+
+	if (t) {
+		/* No destructor of the key may free them again. */
+		if (thread_key_ok)
+			pthread_setspecific(thread_key, NULL);
+		thread_exit(t);
+	}
+	/* Every other thread that had records and exited took them off the
+	 * list; one still on it may still run, so what it may reach stays. */
+	ol_livecount_lock();
+	alone = threads == NULL;
+	ol_livecount_unlock();
+	return alone;
+}

@@ -29,6 +29,10 @@ bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info);
  * reached a quarantined object: reports BAD_OBJECT once per object and
  * restores the dead count. */
 void ol_poison_access(struct objlife *obj, const char *what);
+/* poison (poison.c). The process is exiting: the quarantined memory of
+ * the default allocator goes back (its fill checked), and the ring with
+ * it when nothing else is left in it. */
+void ol_quarantine_exit(void);
 static inline bool ol_is_poisoned(const struct objlife *obj)
 {
 	return ol_load32(&obj->_info, OL_RELAXED) & OL_POISONED;

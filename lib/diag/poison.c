@@ -40,6 +40,7 @@
 #include "core.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define QUARANTINE_OBJECTS 1024u
@@ -68,11 +69,48 @@ static size_t q_bytes;
 static void q_lock_(void) { pthread_mutex_lock(&q_lock); }
 static void q_unlock_(void) { pthread_mutex_unlock(&q_lock); }
 
+/* Atomic: the program's exit began; an object of a type with its own
+ * allocator is no longer quarantined (see own_at_exit()). */
+static uint32_t own_closed;
+/* Atomic: q_init() ran. */
+static uint32_t q_started;
+
+static size_t drain(bool (*match)(const struct quarantined *q, const void *data),
+		    const void *data, bool free_ring);
+
+static bool own_memory(const struct quarantined *q, const void *data)
+{
+	(void)data;
+	return q->own_free;
+}
+
+/* Registered at the first quarantined object, as the cache's handler is
+ * (thread.c): so that it runs after the atexit handlers the program
+ * registers later, while ops->free can still run. The memory of a type's
+ * own allocator goes back now; later such objects are freed at once, as
+ * without poison, for the library's last destructor could not give them
+ * back: by then ops->free's world may be torn down. */
+static void own_at_exit(void)
+{
+	ol_store32(&own_closed, 1, OL_RELAXED);
+	drain(own_memory, NULL, false);
+}
+
 static void q_init(void)
 {
-	ring = ol_calloc(OL_MEM_QUARANTINE, QUARANTINE_OBJECTS, sizeof(*ring));
 	/* q_lock nests in no other lock: a fork handler of its own is safe. */
 	ol_atfork(q_lock_, q_unlock_, q_unlock_);
+	atexit(own_at_exit);
+	ol_store32(&q_started, 1, OL_RELEASE);
+}
+
+/* q_lock held: the ring, made at the first object and again after the
+ * process's exit freed it (ol_quarantine_exit()); false without memory. */
+static bool ring_ready(void)
+{
+	if (!ring)
+		ring = ol_calloc(OL_MEM_QUARANTINE, QUARANTINE_OBJECTS, sizeof(*ring));
+	return ring != NULL;
 }
 
 void ol_poison_access(struct objlife *obj, const char *what)
@@ -112,12 +150,17 @@ bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
 	unsigned nout, k;
 
 	pthread_once(&q_once, q_init);
-	if (!ring) {
+	if (obj->_ops->free && ol_load32(&own_closed, OL_RELAXED))
+		return false;
+	pthread_mutex_lock(&q_lock);
+	if (!ring_ready()) {
+		pthread_mutex_unlock(&q_lock);
 		ol_report_no_memory(OL_NOMEM_QUARANTINE, obj,
 				    "out of memory for the poison quarantine; freed objects go back to "
 				    "the allocator unchecked");
 		return false;
 	}
+	pthread_mutex_unlock(&q_lock);
 	/* Dead from here on. OL_REPORTED is clear: an object that had a
 	 * misuse reported is saturated and never freed. */
 	ol_store32(&obj->_count, POISON_COUNT, OL_RELAXED);
@@ -149,6 +192,13 @@ bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
 			evict(&out[k]);
 		pthread_mutex_lock(&q_lock);
 	}
+	/* Freed meanwhile by the process's exit, and no memory to make it
+	 * again: the object was poisoned already, so it leaves at once. */
+	if (!ring_ready()) {
+		pthread_mutex_unlock(&q_lock);
+		evict(&slot);
+		return true;
+	}
 	ring[(q_head + q_n) % QUARANTINE_OBJECTS] = slot;
 	q_n++;
 	q_bytes += size;
@@ -156,20 +206,20 @@ bool ol_quarantine_put(struct objlife *obj, size_t size, uint32_t info)
 	return true;
 }
 
-size_t objlife_quarantine_flush(const struct objlife_ops *ops)
+/* Takes every quarantined object @match accepts out of the ring, oldest
+ * first, the rest kept in their order, and gives their memory back (with
+ * no lock held: ops->free is the user's code); frees the ring when it is
+ * left empty and @free_ring. Returns how many went. */
+static size_t drain(bool (*match)(const struct quarantined *q, const void *data),
+		    const void *data, bool free_ring)
 {
 	enum { BATCH = 32 };
 	struct quarantined out[BATCH];
 	unsigned nout, kept, k;
 	size_t n = 0;
 
-	if (!(ol_options() & OL_OPT_POISON))
-		return 0;
 	pthread_once(&q_once, q_init);
-	if (!ring)
-		return 0;
-	/* A batch at a time, oldest first, the rest of the ring kept in its
-	 * order; a batch that is not full was the last. */
+	/* A batch at a time; a batch that is not full was the last. */
 	do {
 		nout = 0;
 		kept = 0;
@@ -177,7 +227,7 @@ size_t objlife_quarantine_flush(const struct objlife_ops *ops)
 		for (k = 0; k < q_n; k++) {
 			struct quarantined *q = &ring[(q_head + k) % QUARANTINE_OBJECTS];
 
-			if (nout < BATCH && (!ops || q->ops == ops)) {
+			if (nout < BATCH && match(q, data)) {
 				out[nout++] = *q;
 				q_bytes -= q->size;
 			} else {
@@ -187,10 +237,44 @@ size_t objlife_quarantine_flush(const struct objlife_ops *ops)
 			}
 		}
 		q_n = kept;
+		if (free_ring && q_n == 0) {
+			/* ring_ready() makes it again for a later object. */
+			ol_free(ring);
+			ring = NULL;
+			q_head = 0;
+		}
 		pthread_mutex_unlock(&q_lock);
 		for (k = 0; k < nout; k++)
 			evict(&out[k]);
 		n += nout;
 	} while (nout == BATCH);
 	return n;
+}
+
+static bool of_type(const struct quarantined *q, const void *ops)
+{
+	return !ops || q->ops == ops;
+}
+
+size_t objlife_quarantine_flush(const struct objlife_ops *ops)
+{
+	if (!(ol_options() & OL_OPT_POISON))
+		return 0;
+	return drain(of_type, ops, false);
+}
+
+static bool default_memory(const struct quarantined *q, const void *data)
+{
+	(void)data;
+	return !q->own_free;
+}
+
+void ol_quarantine_exit(void)
+{
+	/* What is left of a type's own allocator stays (see own_at_exit()):
+	 * ops->free is the program's code, and by now what it uses may be
+	 * torn down. Not when the quarantine was never used: its atexit
+	 * handler would be registered while exit() runs the handlers. */
+	if (ol_load32(&q_started, OL_ACQUIRE))
+		drain(default_memory, NULL, true);
 }

@@ -24,10 +24,15 @@
  * If memory runs out, the object is marked OL_UNTRACKED and works exactly
  * as before; NO_MEMORY is reported once, and leak reports count such
  * objects per type without a site.
+ *
+ * At the process's exit, after the report, the library frees what it owns
+ * (library_exit(), below): valgrind's and LeakSanitizer's reports at exit
+ * then show the program's memory only.
  */
 #include "registry.h"
 #include "diag.h"
 #include "leakcheck.h"
+#include "stack.h"
 #include "tracker.h"
 
 #include <stdio.h>
@@ -78,6 +83,8 @@ static void unlock_all(void)
 /* Set by registry_init(): an object was registered, so the options were
  * read and had "leaks". */
 static uint32_t registry_used;   /* atomic */
+/* Atomic: the process is exiting; a shard that empties is freed. */
+static uint32_t registry_exiting;
 
 static void registry_init(void)
 {
@@ -116,22 +123,26 @@ static void registry_init(void)
 # define OL_LAST_DESTRUCTOR __attribute__((destructor))
 #endif
 
+static void library_exit(void);
+
 static OL_LAST_DESTRUCTOR void registry_at_exit(void)
 {
 	unsigned options;
 
 	/* Only where an object was registered: a process that never needed
 	 * the options does not read them now. */
-	if (!ol_load32(&registry_used, OL_RELAXED))
-		return;
-	options = ol_options();
-	if (!(options & OL_OPT_LEAKS) || !ol_leak_report_at_exit() || !(options & OL_OPT_EXITCODE))
-		return;
-	/* exitcode=N, as LeakSanitizer's: the exit status says there were
-	 * leaks. The program's streams are flushed first, as exit() would
-	 * have done after the destructors. */
-	fflush(NULL);
-	_exit(ol_options_exit_code());
+	if (ol_load32(&registry_used, OL_RELAXED)) {
+		options = ol_options();
+		if ((options & OL_OPT_LEAKS) && ol_leak_report_at_exit() && (options & OL_OPT_EXITCODE)) {
+			/* exitcode=N, as LeakSanitizer's: the exit status says
+			 * there were leaks. The program's streams are flushed
+			 * first, as exit() would have done after the
+			 * destructors. */
+			fflush(NULL);
+			_exit(ol_options_exit_code());
+		}
+	}
+	library_exit();
 }
 
 unsigned ol_registry_shard_of(uintptr_t key)
@@ -189,6 +200,26 @@ static void entry_put(struct shard *sh, struct ol_entry *e)
 	sh->free = e;
 }
 
+/* Shard locked: a shard with no object frees its entries, its map and
+ * its dropped trackers; the next object makes them again. true when it
+ * was empty. */
+static bool shard_maybe_free(struct shard *sh)
+{
+	struct chunk *c, *next;
+
+	if (sh->objects.n != 0 || sh->trackers.map.n != sh->trackers.ndead)
+		return false;
+	ol_tracker_shard_free(&sh->trackers);
+	for (c = sh->chunks; c; c = next) {
+		next = c->next;
+		ol_free(c);
+	}
+	sh->chunks = NULL;
+	sh->free = NULL;
+	ol_amap_free(&sh->objects);
+	return true;
+}
+
 void ol_registry_add(struct objlife *obj, const void *caller)
 {
 	/* Unwinding (rarely needed: see stack.c) and interning happen
@@ -240,6 +271,9 @@ void ol_registry_remove(struct objlife *obj)
 		if (e->trackers)
 			held = ol_tracker_orphan_all(ts, e, taken, SHOWN);
 		entry_put(sh, e);
+		/* An object of a destructor that ran after library_exit(). */
+		if (ol_load32(&registry_exiting, OL_RELAXED))
+			shard_maybe_free(sh);
 	}
 	ol_registry_unlock(i);
 
@@ -304,4 +338,43 @@ void ol_leak_set_free(struct ol_leak_set *set)
 	ol_free(set->leak);
 	ol_free(set->tracker);
 	memset(set, 0, sizeof(*set));
+}
+
+/* ---- the process's exit --------------------------------------------- */
+
+/*
+ * What the library owns goes, after the report and after everything of
+ * the program's that could still use it (see registry_at_exit()): the
+ * calling thread's records, the empty table of types, the empty registry
+ * shards, the depot, the quarantine. Each part is made again, lazily, if
+ * something runs later still (a destructor of a library the program
+ * loaded before this one, another thread): nothing freed here is reached
+ * again without its lock, or at all.
+ *
+ * Kept, because another thread may still use it (the process's exit does
+ * not stop them): the records of every thread that has not exited, the
+ * types they count in, and the depot while such a thread or an object in
+ * the registry may point into it. Kept because they are the program's:
+ * the registry's entries of leaked objects and their types' records, and
+ * the quarantined objects of types with their own allocator, whose
+ * ops->free may be gone by now.
+ */
+static void library_exit(void)
+{
+	bool alone = ol_thread_exit_process();
+	bool empty = true;
+	unsigned i;
+
+	ol_livecount_exit();
+	if (ol_load32(&registry_used, OL_RELAXED)) {
+		ol_store32(&registry_exiting, 1, OL_RELAXED);
+		for (i = 0; i < OL_REGISTRY_SHARDS; i++) {
+			ol_registry_lock(i);
+			if (!shard_maybe_free(&shards[i]))
+				empty = false;
+			ol_registry_unlock(i);
+		}
+	}
+	ol_stack_exit(alone && empty);
+	ol_quarantine_exit();
 }

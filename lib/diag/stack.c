@@ -35,6 +35,11 @@
  * and may be read without a lock. The memory this costs grows with the
  * number of distinct allocation and tracker sites, not with the number of
  * objects. One lock, taken only when the per-thread cache misses.
+ *
+ * At the process's exit (ol_stack_exit(), from registry.c's destructor)
+ * the depot is freed when nothing can point into it any more: the
+ * registry is empty and no thread but the exiting one has a cache. A
+ * stack interned later goes into a new depot.
  */
 #include "stack.h"
 
@@ -80,6 +85,8 @@ struct capture_thread {
 /* NULL until the thread's first capture; NO_CACHE when it cannot have one. */
 #define NO_CACHE ((struct capture_thread *)(uintptr_t)1)
 static TLS struct capture_thread *cap_self;
+/* Atomic: threads with a cache, whose slots point into the depot. */
+static uint32_t cap_live;
 #if defined(HAVE_PTHREAD_GETATTR_NP)
 static pthread_key_t cap_key;
 static bool cap_key_ok;
@@ -89,6 +96,7 @@ static void cap_thread_exit(void *p)
 {
 	ol_free(p);
 	cap_self = NO_CACHE;
+	ol_sub32(&cap_live, 1, OL_RELEASE);
 }
 
 static void cap_init(void)
@@ -138,6 +146,7 @@ static struct capture_thread *cap_thread(void)
 		ol_free(t);
 		return NULL;
 	}
+	ol_add32(&cap_live, 1, OL_RELAXED);
 	cap_self = t;
 	return t;
 #else
@@ -312,4 +321,41 @@ const struct ol_stack *ol_stack_intern(void *const *frames, unsigned depth)
 		ol_report_no_memory(OL_NOMEM_STACK, NULL,
 				    "out of memory for a stack; some reports will lack allocation or tracker stacks");
 	return s;
+}
+
+/* One stack and those of its hash (depot_lock held). */
+static void stack_free(struct ol_anode *node, void *data)
+{
+	struct ol_stack *s = stack_of(node), *next;
+
+	(void)data;
+	for (; s; s = next) {
+		next = s->collide;
+		ol_free(s);
+	}
+}
+
+void ol_stack_exit(bool unused)
+{
+	struct capture_thread *t = cap_self;
+
+	/* The calling thread's cache: it never runs the key's destructor
+	 * (exit() does not), and from now on it unwinds every capture. */
+	cap_self = NO_CACHE;
+	if (t != NULL && t != NO_CACHE) {
+#if defined(HAVE_PTHREAD_GETATTR_NP)
+		pthread_setspecific(cap_key, NULL);
+#endif
+		ol_free(t);
+		ol_sub32(&cap_live, 1, OL_RELEASE);
+	}
+	/* Another thread's cache may hand out any stack: all stay. */
+	if (!unused || ol_load32(&cap_live, OL_ACQUIRE) != 0)
+		return;
+	pthread_once(&depot_once, depot_init);
+	pthread_mutex_lock(&depot_lock);
+	/* The foreach reads each node's next before calling stack_free(). */
+	ol_amap_foreach(&depot, stack_free, NULL);
+	ol_amap_free(&depot);
+	pthread_mutex_unlock(&depot_lock);
 }

@@ -11,7 +11,8 @@
 
 #define OL_STACK_DEPTH 16   /* frames kept per stack */
 
-/* An interned stack: immutable once made and never freed, so a pointer to
+/* An interned stack: immutable once made and freed only at the process's
+ * exit, once nothing points to it (ol_stack_exit()), so a pointer to
  * one may be kept anywhere, copied without a lock, and compared for
  * equality (equal pointers, equal stacks). frames[0] is the innermost
  * user frame: the return address into the code that called the library. */
@@ -31,5 +32,12 @@ const struct ol_stack *ol_stack_intern(void *const *frames, unsigned depth);
  * that entry point): frames above it, the library's own, are left out.
  * NULL when out of memory. Takes the depot's lock at most. */
 const struct ol_stack *ol_stack_capture(const void *caller);
+
+/* The process is exiting (registry.c's destructor): frees the calling
+ * thread's cache, and the depot when @unused (nothing points into it: the
+ * registry and the trackers are empty, no other thread is known) and no
+ * other thread has a cache. Later captures unwind, and intern into a new
+ * depot. */
+void ol_stack_exit(bool unused);
 
 #endif /* OBJLIFE_STACK_H */

@@ -452,3 +452,16 @@ void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker)
 	}
 	put_tracked(obj, tracker, __builtin_return_address(0));
 }
+
+void ol_tracker_shard_free(struct ol_tracker_shard *ts)
+{
+	struct ol_tracker *t, *next;
+
+	for (t = ts->dead_head; t; t = next) {
+		next = t->next;
+		ol_free(t);
+	}
+	ts->dead_head = ts->dead_tail = NULL;
+	ts->ndead = 0;
+	ol_amap_free(&ts->map);
+}

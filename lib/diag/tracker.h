@@ -23,5 +23,9 @@ void ol_tracker_report_orphans(const struct objlife *obj, unsigned held,
  * trackers to @out and returns how many it has (which may be more). */
 uint32_t ol_tracker_stacks(const struct ol_entry *entry, const struct ol_stack **out,
 			   uint32_t max);
+/* Registry shard locked, no live tracker in it (no object): frees the
+ * dropped ones and the map, at the process's exit. A stale handle given
+ * later is then reported as one that was never taken. */
+void ol_tracker_shard_free(struct ol_tracker_shard *ts);
 
 #endif /* OBJLIFE_TRACKER_H */
