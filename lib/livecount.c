@@ -60,7 +60,12 @@ static bool lc_exiting;
  * alive, goes: its ops may be gone for good. */
 static void type_maybe_free(struct ol_lc_type *type)
 {
-	if (type->counters || type->shared[OL_LC_MADE] != type->shared[OL_LC_GONE])
+	uintptr_t live = type->shared[OL_LC_MADE] - type->shared[OL_LC_GONE];
+
+	/* After the exit freed the types, one made again by a late put of an
+	 * object made before counts it gone only: below zero, which goes
+	 * too. */
+	if (type->counters || (lc_exiting ? (intptr_t)live > 0 : live != 0))
 		return;
 	ol_amap_remove(&lc_types, type->node.key);
 	ol_free(type);
@@ -251,11 +256,43 @@ size_t objlife_live_count(const struct objlife_ops *ops)
 	return live;
 }
 
+struct unused_types {
+	struct ol_lc_type **t;
+	size_t n, cap;
+};
+
+/* Collects the types no counter is linked to (the map may not change
+ * under ol_amap_foreach()). */
+static void collect_unused(struct ol_anode *node, void *data)
+{
+	struct ol_lc_type *type = type_of(node);
+	struct unused_types *u = data;
+
+	if (!type->counters &&
+	    ol_array_grow(OL_MEM_LIVECOUNT, (void **)&u->t, &u->cap, u->n + 1, sizeof(*u->t)))
+		u->t[u->n++] = type;
+}
+
 void ol_livecount_exit(void)
 {
+	struct unused_types u = { NULL, 0, 0 };
+	size_t i;
+
 	ol_livecount_lock();
 	lc_exiting = true;
+	/* A type no thread counts in any more goes, even with objects alive
+	 * (the leak report, if asked for, is written already): its record is
+	 * the library's, and left behind it would look like the program's
+	 * leak. Objects made before and freed after count as gone in a new
+	 * record, which type_maybe_free() lets go. The table goes when no
+	 * type is left. */
+	ol_amap_foreach(&lc_types, collect_unused, &u);
+	for (i = 0; i < u.n; i++) {
+		ol_amap_remove(&lc_types, u.t[i]->node.key);
+		ol_free(u.t[i]);
+	}
 	if (lc_types.n == 0)
 		ol_amap_free(&lc_types);
 	ol_livecount_unlock();
+	ol_free(u.t);
 }

@@ -275,3 +275,22 @@ abi-check: lib/libobjlife.la
 abi-baseline: lib/libobjlife.la
 	@top_srcdir='$(srcdir)' top_builddir='$(builddir)' $(SHELL) $(srcdir)/tests/abi/check.sh --update
 .PHONY: abi-check abi-baseline
+
+# A program that leaks nothing, using the library from several threads,
+# an early atexit handler and a late destructor, in each OBJLIFE_DEBUG
+# mode: under make check-valgrind (every leak kind an error) it shows that
+# the library frees what it owns at exit.
+if ENABLE_TESTS
+EXIT_CLEAN_PROGS = tests/exit-clean tests/exit-clean-leaks tests/exit-clean-poison
+check_PROGRAMS += $(EXIT_CLEAN_PROGS)
+TESTS += $(EXIT_CLEAN_PROGS)
+tests_exit_clean_SOURCES = tests/exit/clean.c
+tests_exit_clean_CPPFLAGS = $(AM_CPPFLAGS) -DOBJLIFE_CLEAN_DEBUG='""'
+tests_exit_clean_LDADD = lib/libobjlife.la $(PTHREAD_LIBS)
+tests_exit_clean_leaks_SOURCES = tests/exit/clean.c
+tests_exit_clean_leaks_CPPFLAGS = $(AM_CPPFLAGS) -DOBJLIFE_CLEAN_DEBUG='"leaks,refs"'
+tests_exit_clean_leaks_LDADD = lib/libobjlife.la $(PTHREAD_LIBS)
+tests_exit_clean_poison_SOURCES = tests/exit/clean.c
+tests_exit_clean_poison_CPPFLAGS = $(AM_CPPFLAGS) -DOBJLIFE_CLEAN_DEBUG='"poison"'
+tests_exit_clean_poison_LDADD = lib/libobjlife.la $(PTHREAD_LIBS)
+endif
