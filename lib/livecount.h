@@ -64,4 +64,9 @@ struct ol_type_live {
  * anywhere. false when memory ran out: some types are missing. */
 bool ol_livecount_types(struct ol_type_live **types, size_t *n);
 
+/* The process is exiting (diag/registry.c's last destructor): the table
+ * of types goes once it is empty, now and whenever it becomes empty
+ * again; a later use makes it again. */
+void ol_livecount_exit(void);
+
 #endif /* OBJLIFE_LIVECOUNT_H */

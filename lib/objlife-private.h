@@ -203,19 +203,4 @@ int ol_options_exit_code(void);
  * stderr, after one line saying so. */
 FILE *ol_report_stream(void);
 
-/* ------------------------------------------------------------------ */
-/* The process's exit: what the library frees of its own (diag/registry.c's
- * last destructor calls these, in this order). Each leaves its part usable:
- * what it freed is made again, lazily, by a later use.                  */
-/* ------------------------------------------------------------------ */
-
-/* thread.c: the calling thread's records go, as at a thread's exit (its
- * later objects count in their types' shared counters). Returns true when
- * no other thread has records: none is known to be running. */
-bool ol_thread_exit_process(void);
-/* livecount.c: the table of types goes once it is empty, now and
- * whenever it becomes empty again. */
-void ol_livecount_exit(void);
- /* OBJLIFE_PRIVATE_H */
-
 #endif /* OBJLIFE_PRIVATE_H */

@@ -162,4 +162,10 @@ static inline void ol_thread_cache_free(struct ol_thread_rec *rec, void *mem, si
 	ol_thread_cache_free_slow(rec, mem, size, info);
 }
 
+/* The process is exiting (diag/registry.c's last destructor, after the
+ * leak report): the calling thread's records go, as at a thread's exit
+ * (its later objects count in their types' shared counters). Returns true
+ * when no other thread has records: none is known to be running. */
+bool ol_thread_exit_process(void);
+
 #endif /* OBJLIFE_THREAD_H */

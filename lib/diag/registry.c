@@ -34,6 +34,8 @@
 #include "leakcheck.h"
 #include "stack.h"
 #include "tracker.h"
+#include "livecount.h"
+#include "thread.h"
 
 #include <stdio.h>
 #include <unistd.h>
