@@ -19,13 +19,15 @@ refpair objlife-exported
 refpair grcbox
 refpair gobject
 refpair shared-ptr
-lifecycle-64 calloc-free
+lifecycle-64 floor-calloc
+lifecycle-64 floor-malloc
 lifecycle-64 objlife
 lifecycle-64 objlife-cached
 lifecycle-64 grcbox
 lifecycle-64 gobject
 lifecycle-64 make-shared
-lifecycle-1k calloc-free
+lifecycle-1k floor-calloc
+lifecycle-1k floor-malloc
 lifecycle-1k objlife
 lifecycle-1k objlife-cached
 lifecycle-1k grcbox
@@ -56,7 +58,7 @@ diagnostics leaks-live-1e3
 diagnostics leaks-live-1e6"
 
 count=$(printf '%s\n' "$expected" | grep -c .)
-echo "1..$((count + 2))"
+echo "1..$((count + 3))"
 if [ ! -x "$bench" ]; then
 	echo "Bail out! $bench was not built"
 	exit 0
@@ -84,8 +86,31 @@ else
 	fi
 fi
 
+# Every case has one floor row, the one its ratios are to: the faster of
+# its hand-written candidates where it has more than one.
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "not ok 3 - python3 not found (Debian: apt-get install python3)"
+elif python3 -c '
+import json, sys
+results = json.load(sys.stdin)["results"]
+for case in sorted({r["case"] for r in results}):
+    rows = [r for r in results if r["case"] == case]
+    floors = [r for r in rows if r["floor"]]
+    if len(floors) != 1:
+        sys.exit("%s: %d floor rows" % (case, len(floors)))
+    picks = [r for r in rows if r["floor_candidate"]]
+    if picks and (not floors[0]["floor_candidate"] or
+                  floors[0]["median_ns"] > min(r["median_ns"] for r in picks)):
+        sys.exit("%s: the floor is not the fastest hand-written row" % case)
+' <"$tmp/out" 2>"$tmp/floor-err"; then
+	echo "ok 3 - every case has one floor, the fastest of its hand-written rows"
+else
+	echo "not ok 3 - the floor rows are wrong"
+	sed 's/^/# /' "$tmp/floor-err"
+fi
+
 # One result per line: {"case": "C", "candidate": "N", ..., "median_ns": X, ...}
-i=2
+i=3
 printf '%s\n' "$expected" | grep . >"$tmp/expected"
 while read -r case cand; do
 	i=$((i + 1))
