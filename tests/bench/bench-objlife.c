@@ -55,6 +55,26 @@ static const struct objlife_ops cached_large_ops = {
 #define REFPAIR_TYPE "bench-pair"
 #include "bench-refpair.h"
 
+/* The refpair loop on an immortal object: the header promises gets and
+ * puts cost what they cost on an allocated one. */
+static const struct objlife_ops static_pair_ops = { .name = "bench-pair-static" };
+static struct pair_obj static_pair = { .ref = OBJLIFE_STATIC_INIT(&static_pair_ops) };
+
+static void *static_pair_setup(size_t size)
+{
+	(void)size;
+	return &static_pair.ref;
+}
+
+static void static_pair_teardown(void *state)
+{
+	(void)state;
+}
+
+const struct bench_impl bench_objlife_static_refpair = {
+	static_pair_setup, pair_run, static_pair_teardown,
+};
+
 static void *size_setup(size_t size)
 {
 	size_t *s = malloc(sizeof(*s));

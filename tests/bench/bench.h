@@ -54,6 +54,8 @@ extern const struct bench_impl bench_raw_lifecycle_malloc;
 
 /* bench-objlife.c: the inline fast path of <objlife.h>. */
 extern const struct bench_impl bench_objlife_refpair;
+/* The same loop on an object in static storage (OBJLIFE_STATIC_INIT). */
+extern const struct bench_impl bench_objlife_static_refpair;
 extern const struct bench_impl bench_objlife_lifecycle;
 /* The same types with a per-thread cache (ops->cache). */
 extern const struct bench_impl bench_objlife_cached_lifecycle;

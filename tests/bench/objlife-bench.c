@@ -152,6 +152,7 @@ static struct bench_case cases[] = {
 	{ "refpair", "get + put on a live object, one thread", IN_PROCESS, 0, {
 		CAND("raw-atomics", "C11 atomics (floor)", &bench_raw_refpair),
 		CAND("objlife-inline", "objlife, inline", &bench_objlife_refpair),
+		CAND("objlife-static", "objlife, inline, static object", &bench_objlife_static_refpair),
 		CAND("objlife-exported", "objlife, exported functions", &bench_objlife_exported_refpair),
 		CAND("grcbox", "g_atomic_rc_box_acquire/release", &bench_grcbox_refpair),
 		CAND("gobject", "g_object_ref/unref", &bench_gobject_refpair),
@@ -681,6 +682,7 @@ static const struct target targets[] = {
 	{ "refpair: objlife inline <= 0.8x shared_ptr", "refpair", "objlife-inline", "refpair", "shared-ptr", 0.8, false, NULL, false },
 	/* The same two atomics through the PLT: not a peer, shown for scale. */
 	{ "refpair: objlife inline vs objlife exported", "refpair", "objlife-inline", "refpair", "objlife-exported", 0, false, NULL, true },
+	{ "refpair: static object <= 1.5x an allocated one", "refpair", "objlife-static", "refpair", "objlife-inline", 1.5, false, NULL, false },
 	{ "lifecycle-64: objlife <= 1.15x the floor", "lifecycle-64", "objlife", "lifecycle-64", "floor", 1.15, false, NULL, false },
 	{ "lifecycle-64: objlife below GRcBox", "lifecycle-64", "objlife", "lifecycle-64", "grcbox", 1.0, true, NULL, false },
 	{ "lifecycle-64: objlife <= 0.1x GObject", "lifecycle-64", "objlife", "lifecycle-64", "gobject", 0.1, false, NULL, false },

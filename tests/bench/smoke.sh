@@ -15,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 expected="
 refpair raw-atomics
 refpair objlife-inline
+refpair objlife-static
 refpair objlife-exported
 refpair grcbox
 refpair gobject
