@@ -5,7 +5,9 @@
  *
  * Each candidate lives in the translation unit that knows its library
  * (bench-raw.c, bench-objlife.c, bench-objlife-noinline.c, bench-glib.c,
- * bench-cxx.cc); objlife-bench.c only times them. Every run function is
+ * bench-cxx.cc; bench-mixed.c holds a case's floor and objlife together,
+ * so that they share the document they build); objlife-bench.c only times
+ * them. Every run function is
  * out of line and does all its iterations itself, so the harness's call
  * and the clock reads are paid once per batch, not once per operation.
  */
@@ -69,6 +71,19 @@ extern const struct bench_impl bench_objlife_types_cached_2t;
  * registry's cost at a given population; frees them. */
 void **bench_objlife_hold(size_t n);
 void bench_objlife_unhold(void **objs, size_t n);
+
+/* bench-mixed.c: a JSON parser's document of six node types, built and
+ * torn down in worker threads; the case's size is the number of threads
+ * (1 or 2). One operation is one node's allocation and last put. */
+extern const struct bench_impl bench_mixed_floor_calloc;
+extern const struct bench_impl bench_mixed_floor_malloc;
+extern const struct bench_impl bench_mixed_objlife_one;
+extern const struct bench_impl bench_mixed_objlife_six;
+extern const struct bench_impl bench_mixed_objlife_one_cached;
+extern const struct bench_impl bench_mixed_objlife_six_cached;
+/* The document's node count, and @counts[6] of each type (null/true/false,
+ * integer, real, string, array, object). */
+size_t bench_mixed_counts(size_t counts[6]);
 
 /* bench-objlife-noinline.c: the same calls through the exported symbols. */
 extern const struct bench_impl bench_objlife_exported_refpair;

@@ -140,6 +140,16 @@ struct bench_case {
 	CAND("gobject", "g_object_new/unref", &bench_gobject_lifecycle), \
 	CAND("make-shared", "std::make_shared + reset", &bench_make_shared_lifecycle),
 
+/* Both mixed cases race the same candidates; the case's size is the
+ * number of threads, each building its own documents. */
+#define MIXED_CANDIDATES \
+	FLOOR("floor-calloc", "calloc + free, by hand", &bench_mixed_floor_calloc), \
+	FLOOR("floor-malloc", "malloc + memset + free, by hand", &bench_mixed_floor_malloc), \
+	CAND("objlife-one", "objlife, one type", &bench_mixed_objlife_one), \
+	CAND("objlife-six", "objlife, six types interleaved", &bench_mixed_objlife_six), \
+	CAND("objlife-one-cached", "objlife, one type, cached", &bench_mixed_objlife_one_cached), \
+	CAND("objlife-six-cached", "objlife, six types, cached", &bench_mixed_objlife_six_cached),
+
 /* Every types case races the same candidates; the two-thread ones give
  * the time per operation per thread. */
 #define TYPES_CANDIDATES \
@@ -163,6 +173,12 @@ static struct bench_case cases[] = {
 	} },
 	{ "lifecycle-1k", "allocate + trivial init + final put, 1-KiB object", IN_PROCESS, BENCH_LARGE, {
 		LIFECYCLE_CANDIDATES
+	} },
+	{ "mixed", "a JSON document's nodes, six types of 24 to 96 bytes, per node", IN_PROCESS, 1, {
+		MIXED_CANDIDATES
+	} },
+	{ "mixed-2t", "the same, two threads each building documents (per node, per thread)", IN_PROCESS, 2, {
+		MIXED_CANDIDATES
 	} },
 	/* The size of a types case is how many other types the thread used. */
 	{ "types-0", "lifecycle-64 in a thread that used no other type", IN_PROCESS, 0, {
@@ -693,6 +709,11 @@ static const struct target targets[] = {
 	{ "lifecycle-1k: objlife cached <= 1.0x the floor", "lifecycle-1k", "objlife-cached", "lifecycle-1k", "floor", 1.0, false, NULL, false },
 	{ "lifecycle-1k: objlife below GRcBox", "lifecycle-1k", "objlife", "lifecycle-1k", "grcbox", 1.0, true, NULL, false },
 	{ "lifecycle-1k: objlife <= 0.1x GObject", "lifecycle-1k", "objlife", "lifecycle-1k", "gobject", 0.1, false, NULL, false },
+	/* A parser's document: six types interleaved cost what one does. */
+	{ "mixed: objlife, one type <= 1.15x the floor", "mixed", "objlife-one", "mixed", "floor", 1.15, false, NULL, false },
+	{ "mixed: objlife, six types <= 1.15x the floor", "mixed", "objlife-six", "mixed", "floor", 1.15, false, NULL, false },
+	{ "mixed-2t: objlife, one type <= 1.15x the floor", "mixed-2t", "objlife-one", "mixed-2t", "floor", 1.15, false, NULL, false },
+	{ "mixed-2t: objlife, six types <= 1.15x the floor", "mixed-2t", "objlife-six", "mixed-2t", "floor", 1.15, false, NULL, false },
 	/* A thread's cost per allocation does not depend on how many types
 	 * it used before (each case against the same candidate after none). */
 	{ "types-64: uncached <= 1.2x after no other type", "types-64", "uncached", "types-0", "uncached", 1.2, false, NULL, false },
@@ -822,6 +843,18 @@ static void print_debug_words(void)
 			printf("%-13s   %s\n", "", debug_words[k].said);
 }
 
+/* What the mixed cases build, so that a reader can judge the mix. */
+static void print_document(void)
+{
+	static const char *const names[6] = { "null/true/false", "integers", "reals", "strings", "arrays", "objects" };
+	size_t counts[6], n = bench_mixed_counts(counts), k;
+
+	printf("%-13s the document: %zu nodes:", "", n);
+	for (k = 0; k < 6; k++)
+		printf("%s %zu %s", k ? "," : "", counts[k], names[k]);
+	printf("\n");
+}
+
 static void print_table(const struct machine *m, unsigned rounds, bool quick)
 {
 	size_t i, j;
@@ -854,6 +887,8 @@ static void print_table(const struct machine *m, unsigned rounds, bool quick)
 		}
 		if (pair)
 			printf("%-13s the floor is the faster by-hand row: %s\n", "", fl->label);
+		if (c->cand[0].impl == &bench_mixed_floor_calloc)
+			print_document();
 		if (c->kind == CHILD)
 			print_debug_words();
 	}
