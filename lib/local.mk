@@ -38,7 +38,7 @@ lib_libobjlife_internal_la_SOURCES = \
 	lib/diag/symbolize.h \
 	lib/diag/symbolize.c
 lib_libobjlife_internal_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib -DOBJLIFE_BUILDING_LIBRARY
-lib_libobjlife_internal_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(LIBDW_CFLAGS)
+lib_libobjlife_internal_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(FRAME_POINTER_CFLAGS) $(LIBDW_CFLAGS)
 lib_libobjlife_internal_la_LIBADD = $(PTHREAD_LIBS) $(LIBDW_LIBS) $(BACKTRACE_LIBS) $(DL_LIBS)
 
 lib_LTLIBRARIES = lib/libobjlife.la

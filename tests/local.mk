@@ -98,6 +98,16 @@ tests_test_model_SOURCES = tests/test-model.c tests/opseq.h tests/testutil.h
 tests_test_model_CFLAGS = $(TEST_CFLAGS)
 tests_test_model_LDADD = $(TEST_LIBS)
 
+# The library keeps frame pointers: an unwinder that follows them walks
+# through its frames to the caller. Built with frame pointers itself.
+GTEST_PROGS += tests/test-frame-pointers
+tests_test_frame_pointers_SOURCES = tests/test-frame-pointers.c tests/testutil.h
+tests_test_frame_pointers_CFLAGS = $(TEST_CFLAGS) -fno-omit-frame-pointer
+tests_test_frame_pointers_LDADD = $(TEST_LIBS)
+if HAVE_FRAME_POINTERS
+tests_test_frame_pointers_CPPFLAGS = $(AM_CPPFLAGS) -DOBJLIFE_TEST_FRAME_POINTERS
+endif
+
 # Where the tests that dlopen() tests/plugin/plugin.la (built below) find it.
 PLUGIN_CPPFLAGS = -DPLUGIN_PATH='"$(abs_top_builddir)/tests/plugin/.libs/plugin.so"'
 
