@@ -79,6 +79,23 @@ static inline bool ol_cache_hit(const struct ol_magazine *m, size_t size, size_t
 	       m->seen == ol_load32(&ol_cache_trims, OL_RELAXED);
 }
 
+/* @m (a made magazine) is empty, its shape serves @size and @align, and no
+ * trim is pending: the allocation is the allocator's, and nothing in @m
+ * changes. */
+static inline bool ol_cache_empty_same_shape(const struct ol_magazine *m, size_t size,
+					     size_t align)
+{
+	return m->n == 0 && m->size == size && align <= m->align &&
+	       m->seen == ol_load32(&ol_cache_trims, OL_RELAXED);
+}
+
+/* @m is made and full, and no trim is pending: a freed block goes to the
+ * allocator. */
+static inline bool ol_cache_full(const struct ol_magazine *m)
+{
+	return m->cap && m->n == m->cap && m->seen == ol_load32(&ol_cache_trims, OL_RELAXED);
+}
+
 /* After ol_cache_hit(): the block, zeroed; its OL_ALIGNED is m->flags. */
 static inline void *ol_cache_pop(struct ol_magazine *m, size_t size)
 {

@@ -280,26 +280,40 @@ static void cache_exit_init(void)
 void *ol_thread_cache_take_slow(struct ol_thread_rec *rec, size_t size, size_t align,
 				uint32_t *flags)
 {
-	struct ol_thread *t = thread_now();
+	struct ol_magazine *m = &rec->magazine;
+	struct ol_thread *t;
 	void *mem;
 
-	if (!rec->magazine.block)
+	/* Empty, or another shape, with no trim to catch up with: nothing
+	 * is freed, so no hold (the common miss of a busy type). */
+	if (ol_likely(m->cap && m->seen == ol_load32(&ol_cache_trims, OL_RELAXED)))
+		return ol_cache_take_slow(m, rec->ops, size, align, flags);
+	if (!m->block)
 		pthread_once(&exit_once, cache_exit_init);
 	/* A trim to catch up with frees blocks through ops->free. */
+	t = thread_now();
 	hold(t);
-	mem = ol_cache_take_slow(&rec->magazine, rec->ops, size, align, flags);
+	mem = ol_cache_take_slow(m, rec->ops, size, align, flags);
 	unhold(t);
 	return mem;
 }
 
 void ol_thread_cache_free_slow(struct ol_thread_rec *rec, void *mem, size_t size, uint32_t info)
 {
-	struct ol_thread *t = thread_now();
+	struct ol_magazine *m = &rec->magazine;
 	const struct objlife_ops *ops = rec->ops;
+	struct ol_thread *t;
 	bool kept;
 
+	/* Full, another shape, or no magazine, with no trim to catch up
+	 * with: the block goes back to the allocator at once. */
+	if (ol_likely(!m->cap || m->seen == ol_load32(&ol_cache_trims, OL_RELAXED))) {
+		ol_mem_free(ops, mem, size, info);
+		return;
+	}
+	t = thread_now();
 	hold(t);
-	kept = ol_cache_give_slow(&rec->magazine, ops, mem, size, info);
+	kept = ol_cache_give_slow(m, ops, mem, size, info);
 	unhold(t);
 	if (!kept)
 		ol_mem_free(ops, mem, size, info);

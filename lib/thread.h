@@ -137,15 +137,20 @@ static inline void *ol_thread_cache_take(struct ol_thread_rec *rec, size_t size,
 	uint32_t slow_flags = 0;
 	void *mem;
 
-	if (ol_likely(ol_cache_hit(&rec->magazine, size, align))) {
-		*flags |= rec->magazine.flags;
-		return ol_cache_pop(&rec->magazine, size);
-	}
+	if (ol_likely(ol_cache_hit(&rec->magazine, size, align)))
+		goto hit;
+	/* Empty, of this shape, with no trim pending: the allocator's turn,
+	 * without a call (a busy type that outruns its magazine). */
+	if (rec->magazine.cap && ol_cache_empty_same_shape(&rec->magazine, size, align))
+		return NULL;
 	/* Through a variable of its own, so that the caller's can stay in a
 	 * register (only this one's address is taken). */
 	mem = ol_thread_cache_take_slow(rec, size, align, &slow_flags);
 	*flags |= slow_flags;
 	return mem;
+hit:
+	*flags |= rec->magazine.flags;
+	return ol_cache_pop(&rec->magazine, size);
 }
 
 /* Gives back the memory of a dead object of @rec's type (uncounted, out
@@ -157,6 +162,11 @@ static inline void ol_thread_cache_free(struct ol_thread_rec *rec, void *mem, si
 {
 	if (ol_likely(ol_cache_fits(&rec->magazine, mem, size, info))) {
 		ol_cache_push(&rec->magazine, mem, info);
+		return;
+	}
+	/* Full, with no trim pending: to the allocator, without a call. */
+	if (ol_cache_full(&rec->magazine)) {
+		ol_mem_free(rec->ops, mem, size, info);
 		return;
 	}
 	ol_thread_cache_free_slow(rec, mem, size, info);
