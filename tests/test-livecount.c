@@ -506,7 +506,7 @@ static void *types_come_and_go(void *p)
 }
 
 /* 20,000 types made and gone on a thread that lives on: the library keeps
- * a bounded number of records (those of the types used last), not one per
+ * a bounded number of records (those of the types used lately), not one per
  * type that ever was. */
 static void test_gone_types_cost_no_memory(void)
 {
