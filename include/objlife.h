@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>                      /* FILE, for objlife_leak_check() */
+#include <string.h>                     /* memset, for OBJLIFE_DEFINE_MALLOC_ALLOC() */
 #ifndef __cplusplus
 # include <stdbool.h>
 #endif
@@ -157,6 +158,42 @@ struct objlife_ops {
  */
 OBJLIFE_API struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size,
 					       size_t align, void *arg);
+
+/**
+ * OBJLIFE_DEFINE_MALLOC_ALLOC() - @name_ops_alloc and @name_ops_free, an
+ * ops table's alloc and free over a malloc-style allocator.
+ * @name:      prefix of the two static functions it defines.
+ * @malloc_fn: void *malloc_fn(size_t size): uninitialised memory, or NULL.
+ * @free_fn:   void free_fn(void *mem): gives back what @malloc_fn returned.
+ *
+ *     OBJLIFE_DEFINE_MALLOC_ALLOC(pool, pool_malloc, pool_free);
+ *     static const struct objlife_ops node_ops = {
+ *             .name = "node", .alloc = pool_ops_alloc, .free = pool_ops_free,
+ *     };
+ *
+ * ops->alloc must return zeroed memory; @name_ops_alloc zeroes what @malloc_fn
+ * returns, so one line serves every type that uses the allocator. An
+ * allocation aligned above 2 * sizeof(void *) (what malloc guarantees
+ * everywhere) fails with ENOMEM: @malloc_fn takes no alignment. The ops
+ * table is unchanged: tables built against older headers keep working.
+ * See objlife_alloc(3), "Allocators".
+ */
+#define OBJLIFE_DEFINE_MALLOC_ALLOC(name, malloc_fn, free_fn) \
+	OBJLIFE__UNUSED static void *name##_ops_alloc(const struct objlife_ops *objlife__ops, \
+						     size_t objlife__size, size_t objlife__align) \
+	{ \
+		(void)objlife__ops; \
+		return objlife__align <= OBJLIFE__MALLOC_ALIGN ? \
+			objlife__zeroed(malloc_fn(objlife__size), objlife__size) : (void *)0; \
+	} \
+	OBJLIFE__UNUSED static void name##_ops_free(const struct objlife_ops *objlife__ops, \
+						    void *objlife__mem, size_t objlife__size) \
+	{ \
+		(void)objlife__ops; \
+		(void)objlife__size; \
+		free_fn(objlife__mem); \
+	} \
+	typedef int objlife__malloc_alloc_##name##_t /* takes the caller's ';' */
 
 /* ===================================================================== */
 /* References                                                            */

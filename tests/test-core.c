@@ -816,6 +816,83 @@ static void test_ops_of_is_the_type_tag(void)
 	objlife_put(n);
 }
 
+/* ---- malloc-style allocators (OBJLIFE_DEFINE_MALLOC_ALLOC) ------------ */
+
+static int arena_mallocs, arena_frees;
+static void *arena_last;
+
+/* A project's own malloc: uninitialised memory, here filled with garbage
+ * so that an unzeroed byte would show. */
+static void *arena_malloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (p) {
+		memset(p, 0xa5, size);
+		arena_mallocs++;
+		arena_last = p;
+	}
+	return p;
+}
+
+static void arena_free(void *p)
+{
+	g_assert_true(p == arena_last);
+	arena_frees++;
+	free(p);
+}
+
+OBJLIFE_DEFINE_MALLOC_ALLOC(arena, arena_malloc, arena_free);
+
+struct pooled {
+	struct objlife ref;
+	unsigned char payload[40];
+};
+
+static int pooled_init(struct objlife *obj, void *arg)
+{
+	struct pooled *p = (struct pooled *)(void *)obj;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < sizeof(p->payload); i++)
+		if (p->payload[i])
+			return -EILSEQ;   /* init must see zeroed memory */
+	return 0;
+}
+
+static const struct objlife_ops pooled_ops = {
+	.name = "pooled", .init = pooled_init, .alloc = arena_ops_alloc, .free = arena_ops_free,
+};
+
+static void test_malloc_style_allocator_memory_is_zeroed(void)
+{
+	struct pooled *p;
+
+	arena_mallocs = arena_frees = 0;
+	p = objlife_alloc(struct pooled, ref, &pooled_ops, NULL);
+	g_assert_nonnull(p);
+	g_assert_cmpint(arena_mallocs, ==, 1);
+	objlife_put(&p->ref);
+	g_assert_cmpint(arena_frees, ==, 1);
+}
+
+struct pooled_wide {
+	struct objlife ref;
+	alignas(64) unsigned char line[64];
+};
+
+static void test_malloc_style_allocator_refuses_over_alignment(void)
+{
+	arena_mallocs = arena_frees = 0;
+	errno = 0;
+	g_assert_null(objlife_alloc(struct pooled_wide, ref, &pooled_ops, NULL));
+	g_assert_cmpint(errno, ==, ENOMEM);
+	g_assert_cmpint(arena_mallocs, ==, 0);
+	g_assert_cmpint(arena_frees, ==, 0);
+	g_assert_cmpuint(objlife_live_count(&pooled_ops), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -856,5 +933,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/static/put-mutex-never-releases", test_static_put_mutex_never_releases);
 	g_test_add_func("/core/static/shared-by-threads", test_static_shared_by_threads);
 	g_test_add_func("/core/ops-of/is-the-type-tag", test_ops_of_is_the_type_tag);
+	g_test_add_func("/core/alloc/malloc-style-allocator-memory-is-zeroed",
+			test_malloc_style_allocator_memory_is_zeroed);
+	g_test_add_func("/core/alloc/malloc-style-allocator-refuses-over-alignment",
+			test_malloc_style_allocator_refuses_over_alignment);
 	return g_test_run();
 }

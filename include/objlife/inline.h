@@ -41,6 +41,14 @@ extern "C" {
 /* Compiler glue                                                         */
 /* --------------------------------------------------------------------- */
 
+/* `inline` in every dialect the header supports: C99 and C++ have it,
+ * MSVC's C spells it __inline. */
+#if defined(_MSC_VER) && !defined(__cplusplus)
+# define OBJLIFE__INLINE __inline
+#else
+# define OBJLIFE__INLINE inline
+#endif
+
 /* A branch hint: the slow cases of the fast path are laid out of line. */
 #if defined(__GNUC__)
 # define OBJLIFE__UNLIKELY(x)   __builtin_expect(!!(x), 0)
@@ -253,13 +261,27 @@ static __inline bool objlife__get_unless_zero_inline(struct objlife *obj)
 /* objlife_ops_of() inline, so that a type test (`objlife_ops_of(o) ==
  * &string_ops`) costs a load, not a call: the ops pointer is the type
  * tag, and a user's struct needs no tag of its own. */
-static inline const struct objlife_ops *objlife__ops_of_inline(const struct objlife *obj)
+static OBJLIFE__INLINE const struct objlife_ops *objlife__ops_of_inline(const struct objlife *obj)
 {
 	return obj ? obj->_ops : (const struct objlife_ops *)0;
 }
 #ifndef OBJLIFE_NO_INLINE
 # define objlife_ops_of(obj) objlife__ops_of_inline(obj)
 #endif
+
+/* --------------------------------------------------------------------- */
+/* Malloc-style allocators (OBJLIFE_DEFINE_MALLOC_ALLOC)                 */
+/* --------------------------------------------------------------------- */
+
+/* The alignment any malloc gives: glibc, musl and the BSDs give at least
+ * this, and ops->alloc's memory is checked for the alignment asked. */
+#define OBJLIFE__MALLOC_ALIGN (2 * sizeof(void *))
+
+/* @mem zeroed (NULL stays NULL), as ops->alloc must return it. */
+static OBJLIFE__INLINE void *objlife__zeroed(void *mem, size_t size)
+{
+	return mem ? memset(mem, 0, size) : mem;
+}
 
 /* --------------------------------------------------------------------- */
 /* Objects in static storage                                             */
