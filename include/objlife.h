@@ -6,8 +6,8 @@
  * Rules of use (objlife(7) has the long form):
  *
  *  1. Embed `struct objlife` as the FIRST member of your struct and create
- *     objects only with objlife_alloc(). The macro refuses to compile
- *     otherwise.
+ *     objects only with objlife_alloc() (the macro refuses to compile
+ *     otherwise), or, in static storage, with OBJLIFE_STATIC_INIT().
  *  2. Allocation succeeds whole or fails whole. ops->init returns 0 or a
  *     negative errno; on failure the library gives the memory back itself
  *     and never calls ops->release: init undoes its own partial work, and
