@@ -213,6 +213,43 @@ static void test_free_class_libc_free(void)
 }
 
 /* The ready-made class `objlife_put`. */
+/* A static object (OBJLIFE_STATIC_INIT) under the free class of
+ * OBJLIFE_DEFINE_REF_FUNCS: each scope's put is a put like any other, and
+ * never releases it. */
+static int static_releases;
+static void count_static_release(struct objlife *obj)
+{
+	(void)obj;
+	static_releases++;
+}
+
+struct constant {
+	struct objlife ref;
+	int value;
+};
+static const struct objlife_ops constant_ops = { .name = "constant", .release = count_static_release };
+OBJLIFE_DEFINE_REF_FUNCS(constant, struct constant, ref);
+static struct constant answer = { .ref = OBJLIFE_STATIC_INIT(&constant_ops), .value = 42 };
+
+static void test_free_class_on_a_static_object(void)
+{
+	int i;
+
+	static_releases = 0;
+	tu_events_start();
+	for (i = 0; i < 3; i++) {
+		objlife_auto(constant_put) struct constant *c = constant_get(&answer);
+
+		g_assert_cmpint(c->value, ==, 42);
+		g_assert_true(constant_get_unless_zero(c));
+		constant_put(c);
+	}
+	g_assert_cmpint(static_releases, ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+	g_assert_cmpuint(objlife_refcount(&answer.ref), ==, OBJLIFE_REFCOUNT_SATURATED);
+	objlife_set_report_handler(NULL, NULL);
+}
+
 static void test_free_class_objlife_put(void)
 {
 	struct tu_counts counts = { 0 };
@@ -1190,6 +1227,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/cleanup/free/reverse-order-of-definition", test_free_lifo_order);
 	g_test_add_func("/cleanup/free/class-free-is-libc-free", test_free_class_libc_free);
 	g_test_add_func("/cleanup/free/class-objlife-put-drops-one-ref", test_free_class_objlife_put);
+	g_test_add_func("/cleanup/free/class-of-ref-funcs-on-a-static-object",
+			test_free_class_on_a_static_object);
 	g_test_add_func("/cleanup/free/class-from-ref-funcs", test_free_class_from_ref_funcs);
 	g_test_add_func("/cleanup/steal/hands-out-and-suppresses-cleanup", test_steal_hands_out_and_suppresses);
 	g_test_add_func("/cleanup/steal/evaluates-its-argument-once", test_steal_evaluates_once);

@@ -6,8 +6,6 @@
  */
 #include "testutil.h"
 
-#include <objlife/cleanup.h>
-
 #include <stdalign.h>
 
 /* ---- a type whose init can be told to fail -------------------------- */
@@ -649,7 +647,6 @@ struct constant {
 };
 static const struct objlife_ops constant_ops = { .name = "constant", .release = static_release };
 static const struct objlife_ops norelease_ops = { .name = "norelease" };   /* no release at all */
-OBJLIFE_DEFINE_REF_FUNCS(constant, struct constant, ref);
 
 static struct constant answer = { .ref = OBJLIFE_STATIC_INIT(&constant_ops), .value = 42 };
 static struct constant nothing = { .ref = OBJLIFE_STATIC_INIT(&norelease_ops), .value = 0 };
@@ -731,22 +728,6 @@ static void test_static_is_never_live_nor_a_leak(void)
 		return;
 	}
 	tu_trap_with_debug("leaks");
-}
-
-static void test_static_with_ref_funcs_and_free_class(void)
-{
-	static_releases = 0;
-	tu_events_start();
-	{
-		objlife_auto(constant_put) struct constant *c = constant_get(&answer);
-
-		g_assert_true(c == &answer);
-		g_assert_true(constant_get_unless_zero(c));
-		constant_put(c);
-	}
-	g_assert_cmpint(static_releases, ==, 0);
-	g_assert_cmpuint(tu_events_count(), ==, 0);
-	objlife_set_report_handler(NULL, NULL);
 }
 
 static void test_static_put_mutex_never_releases(void)
@@ -929,7 +910,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/static/count-ends-go-back-to-the-middle",
 			test_static_count_ends_go_back_to_the_middle);
 	g_test_add_func("/core/static/is-never-live-nor-a-leak", test_static_is_never_live_nor_a_leak);
-	g_test_add_func("/core/static/with-ref-funcs-and-free-class", test_static_with_ref_funcs_and_free_class);
 	g_test_add_func("/core/static/put-mutex-never-releases", test_static_put_mutex_never_releases);
 	g_test_add_func("/core/static/shared-by-threads", test_static_shared_by_threads);
 	g_test_add_func("/core/ops-of/is-the-type-tag", test_ops_of_is_the_type_tag);
