@@ -273,6 +273,116 @@ OBJLIFE_API struct objlife *objlife_get_tracked(struct objlife *obj,
 OBJLIFE_API void objlife_put_tracked(struct objlife *obj, struct objlife_tracker **tracker);
 
 /* ===================================================================== */
+/* Registration: publishing objects for lookup, withdrawing them         */
+/* ===================================================================== */
+
+/*
+ * The middle of an object's life, as netdev, RDMA and vfio have it:
+ * allocated -> registered (found by lookups) -> withdrawn (found by none,
+ * waited for until the other holders let go) -> released on the last put.
+ * A table maps uint64_t keys to objects and holds one reference of its own
+ * on each. Lookups take no lock; registering and withdrawing take one
+ * process-wide lock briefly, never while they wait. See
+ * objlife_register(3) and objlife(7), "Registration".
+ */
+
+/** struct objlife_table - a table of registered objects. Opaque. */
+struct objlife_table;
+
+/**
+ * objlife_table_new() - a new, empty table. @name is copied and appears
+ * in reports. Returns NULL with errno EINVAL (NULL @name) or ENOMEM.
+ * See objlife_table_new(3).
+ */
+OBJLIFE_API struct objlife_table *objlife_table_new(const char *name);
+
+/**
+ * objlife_table_free() - free an empty table. Returns 0, -EBUSY (nothing
+ * freed) while it holds objects, registered or being withdrawn, or
+ * -EINVAL for NULL. See objlife_table_new(3).
+ */
+OBJLIFE_API int objlife_table_free(struct objlife_table *t);
+
+/**
+ * objlife_register() - publish @obj in @t under a key.
+ * The table takes a reference of its own; the caller's are unchanged.
+ * *@key == 0: the table picks a key no object had in it before, and
+ * stores it in *@key; else that key. Returns 0, -EEXIST (another object,
+ * registered or being withdrawn, has the key), -EBUSY (@obj is in a table
+ * already), -EINVAL (NULL anything; a dead, dying, saturated or static
+ * object), -ENOSPC (no key left to pick) or -ENOMEM; on error nothing
+ * changed. The caller holds a reference. See objlife_register(3).
+ */
+OBJLIFE_API int objlife_register(struct objlife_table *t, struct objlife *obj, uint64_t *key);
+
+/**
+ * objlife_lookup() - a new reference to the object registered in @t under
+ * @key, which the caller must put; or NULL with errno ENOENT (EINVAL for a
+ * NULL @t). Never an object whose withdrawal has started, nor one being
+ * released. Takes no lock. See objlife_lookup(3).
+ */
+OBJLIFE_API struct objlife *objlife_lookup(struct objlife_table *t, uint64_t key);
+
+/**
+ * objlife_unregister() - withdraw @obj from @t and wait for its other
+ * holders. The caller holds a reference. From the call's start, lookups
+ * no longer find @obj; the table's reference is dropped (once, however
+ * many threads withdraw it); then it waits until the references of the
+ * threads inside objlife_unregister() for @obj are the only ones left, and
+ * returns 0: @obj is out of the table and may be registered again; put it
+ * to release it. @timeout_ms < 0 waits as long as it takes; otherwise
+ * -ETIMEDOUT when the others still hold it by then, with @obj withdrawn
+ * and the caller's reference intact: call again to wait again, or put it
+ * and let the last holder release it. -ENOENT: @obj is not in @t;
+ * -EINVAL: NULL. After 1 s of waiting, then every 10 s, reports
+ * OBJLIFE_EVENT_DRAIN_WAIT (with OBJLIFE_DEBUG=refs, with the stacks of
+ * the trackers still held) and calls the table's request function, which
+ * is also called when the wait starts. Takes no lock while it waits.
+ * See objlife_unregister(3).
+ */
+OBJLIFE_API int objlife_unregister(struct objlife_table *t, struct objlife *obj, int timeout_ms);
+
+/**
+ * objlife_request_fn - asks the holders of a withdrawn object to let go.
+ * @obj:      the object being withdrawn; the waiting caller holds it.
+ * @waited_s: seconds waited so far: 0 when the wait starts.
+ * @data:     as given to objlife_table_set_request().
+ * Called on the thread in objlife_unregister(), with no library lock held.
+ */
+typedef void (*objlife_request_fn)(struct objlife *obj, unsigned waited_s, void *data);
+
+/**
+ * objlife_table_set_request() - call @fn, with @data, when an unregister
+ * on @t starts waiting and with each DRAIN_WAIT report: nudge the holders
+ * (close a client's socket, cancel its request), as vfio's request op
+ * does. NULL @fn: none. Returns once calls to the earlier function on
+ * other threads have returned. NULL @t does nothing.
+ * See objlife_unregister(3).
+ */
+OBJLIFE_API void objlife_table_set_request(struct objlife_table *t, objlife_request_fn fn,
+					   void *data);
+
+/**
+ * objlife_table_count() - how many objects are registered in @t now
+ * (withdrawn ones not counted); 0 for NULL. See objlife_table_new(3).
+ */
+OBJLIFE_API size_t objlife_table_count(struct objlife_table *t);
+
+/**
+ * objlife_table_visit() - call @fn on every object registered in @t when
+ * the call starts and still registered when its turn comes, holding a
+ * reference during each call, with no library lock held: @fn may call
+ * anything, objlife_unregister() on the object included (a shutdown that
+ * withdraws every session). A non-zero return stops the visit and is
+ * returned. Returns 0, -EINVAL (NULL @t or @fn) or -ENOMEM (nothing
+ * visited). Objects registered during the visit may be left out.
+ * See objlife_table_new(3).
+ */
+OBJLIFE_API int objlife_table_visit(struct objlife_table *t,
+				    int (*fn)(struct objlife *obj, uint64_t key, void *data),
+				    void *data);
+
+/* ===================================================================== */
 /* Inspection                                                            */
 /* ===================================================================== */
 
@@ -322,9 +432,11 @@ enum objlife_event {
 	OBJLIFE_EVENT_BAD_OBJECT,       /* not a live objlife object (debug checks) */
 	OBJLIFE_EVENT_LEAK,             /* object still alive at a leak check */
 	OBJLIFE_EVENT_BAD_TRACKER,      /* tracker dropped twice, or on another object */
-	OBJLIFE_EVENT_NO_MEMORY         /* a diagnostic ran out of memory: from now on it
+	OBJLIFE_EVENT_NO_MEMORY,        /* a diagnostic ran out of memory: from now on it
 	                                   sees less (objects untracked, stacks missing);
 	                                   once per process and diagnostic */
+	OBJLIFE_EVENT_DRAIN_WAIT        /* objlife_unregister() still waits for other
+	                                   holders: after 1 s, then every 10 s */
 };
 
 /**

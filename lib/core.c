@@ -16,6 +16,7 @@
 #include "objlife-private.h"
 #include "core.h"
 #include "thread.h"
+#include "table.h"
 #include "diag/diag.h"
 
 #include <limits.h>
@@ -178,8 +179,14 @@ static inline __attribute__((always_inline)) bool run_release(struct objlife *ob
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
 
-	if (ol_unlikely(info & OL_STATIC))
-		return static_not_released(obj);
+	/* One test for the two kinds of object whose last put is not simply
+	 * the end: static ones, and those a table still knows. */
+	if (ol_unlikely(info & (OL_STATIC | OL_REGISTERED))) {
+		if (info & OL_STATIC)
+			return static_not_released(obj);
+		if (!ol_table_released(obj))
+			return false;
+	}
 	if (ol_unlikely(initialising != NULL) && in_frames(initialising, obj)) {
 		put_inside_init(obj);
 		return false;

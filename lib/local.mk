@@ -25,6 +25,8 @@ lib_libobjlife_internal_la_SOURCES = \
 	lib/livecount.c \
 	lib/cache.h \
 	lib/cache.c \
+	lib/table.h \
+	lib/table.c \
 	lib/diag/diag.h \
 	lib/diag/registry.h \
 	lib/diag/registry.c \

@@ -58,7 +58,7 @@
 /* ------------------------------------------------------------------ */
 
 enum {
-	/* 1u << 0: free (init's running is known from core.c's frames) */
+	OL_REGISTERED   = 1u << 0, /* in a table (table.c), registered or withdrawn */
 	OL_REPORTED     = 1u << 1, /* a misuse was reported: later ones are silent */
 	OL_MAY_LEAK     = 1u << 2, /* left out of live counts and leak reports */
 	OL_BIG          = 1u << 3, /* size did not fit here: memory.c keeps it */
@@ -89,6 +89,7 @@ enum ol_mem_use {
 	OL_MEM_REPORT,      /* report texts longer than a line */
 	OL_MEM_STACK_CACHE, /* diag/stack.c's per-thread stack caches */
 	OL_MEM_CACHE,       /* cache.c's magazines of freed blocks */
+	OL_MEM_TABLE,       /* table.c's tables, registrations, nodes, readers */
 };
 /* Every allocation the library makes for itself goes through these three,
  * so that one hook can fail them. NULL on failure, errno untouched by the

@@ -124,6 +124,7 @@ static const char *const event_words[] = {
 	[OBJLIFE_EVENT_LEAK] = "LEAK",
 	[OBJLIFE_EVENT_BAD_TRACKER] = "BAD_TRACKER",
 	[OBJLIFE_EVENT_NO_MEMORY] = "NO_MEMORY",
+	[OBJLIFE_EVENT_DRAIN_WAIT] = "DRAIN_WAIT",
 };
 
 const char *ol_event_word(enum objlife_event event)

@@ -38,6 +38,11 @@ static inline bool ol_is_poisoned(const struct objlife *obj)
 	return ol_load32(&obj->_info, OL_RELAXED) & OL_POISONED;
 }
 
+/* refs (tracker.c). Adds to @t the stacks of the trackers still held on
+ * @obj, one "held by a tracker taken at:" block each (up to 16), or a
+ * line saying there is none. Takes the registry shard's lock briefly. */
+void ol_tracker_format_held(struct ol_text *t, const struct objlife *obj);
+
 /* How stacks are captured and symbolised here, for OBJLIFE_DEBUG=help
  * (symbolize.c). */
 const char *ol_backtrace_method(void);

@@ -36,6 +36,7 @@
 #include "tracker.h"
 #include "livecount.h"
 #include "thread.h"
+#include "table.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -377,6 +378,7 @@ static void library_exit(void)
 			ol_registry_unlock(i);
 		}
 	}
+	ol_table_exit();
 	ol_stack_exit(alone && empty);
 	ol_quarantine_exit();
 }

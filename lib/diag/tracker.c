@@ -196,6 +196,38 @@ void ol_tracker_report_orphans(const struct objlife *obj, unsigned held,
 	report_send(&r, obj);
 }
 
+/* The trackers held on @obj, for a report that says who still holds it
+ * (objlife_unregister()'s DRAIN_WAIT). Stacks are interned for the life
+ * of the process: copied under the shard's lock, formatted after it. */
+#define HELD_SHOWN 16u
+
+void ol_tracker_format_held(struct ol_text *t, const struct objlife *obj)
+{
+	const struct ol_stack *taken[HELD_SHOWN];
+	unsigned shard = ol_registry_shard_of((uintptr_t)obj);
+	struct ol_symbolizer *sym;
+	struct ol_entry *entry;
+	uint32_t held = 0, k;
+
+	(void)ol_registry_lock(shard);
+	entry = ol_registry_find(shard, obj);
+	if (entry)
+		held = ol_tracker_stacks(entry, taken, HELD_SHOWN);
+	ol_registry_unlock(shard);
+	if (!held) {
+		ol_text_add(t, "\n  no tracker is held (the references were taken with a plain get)");
+		return;
+	}
+	sym = ol_symbolizer_new();
+	for (k = 0; k < held && k < HELD_SHOWN; k++) {
+		ol_text_add(t, "\n  held by a tracker taken at:\n");
+		ol_stack_format(t, sym, taken[k]);
+	}
+	if (held > HELD_SHOWN)
+		ol_text_add(t, "\n  ... and %u more", (unsigned)(held - HELD_SHOWN));
+	ol_symbolizer_free(sym);
+}
+
 /* A caller bug with nothing to look up: a NULL tracker pointer, or a NULL
  * tracker with no untracked reference to drop. */
 static void report_simple(struct objlife *obj, const char *what, const void *caller, bool get)
