@@ -45,12 +45,25 @@
 #include <string.h>
 #include <time.h>
 
+/* membarrier(2). Its commands are kernel ABI: where the C library comes
+ * without the kernel's headers (musl), they are spelled out here. */
 #if defined(__linux__) && !defined(OBJLIFE__TSAN)
-# include <linux/membarrier.h>
 # include <sys/syscall.h>
 # include <unistd.h>
 # if defined(__NR_membarrier)
 #  define OL_HAVE_MEMBARRIER 1
+#  if defined(__has_include)
+#   if __has_include(<linux/membarrier.h>)
+#    include <linux/membarrier.h>
+#    define OL_HAVE_MEMBARRIER_H 1
+#   endif
+#  endif
+#  ifndef OL_HAVE_MEMBARRIER_H
+#   define MEMBARRIER_CMD_QUERY 0
+#   define MEMBARRIER_CMD_GLOBAL 1
+#   define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#   define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+#  endif
 # endif
 #endif
 
@@ -84,7 +97,8 @@ struct reg {
 	struct tnode *node;            /* its node in the table's current buckets */
 	uint32_t waiters;              /* atomic: threads in objlife_unregister() */
 	bool withdrawn;
-	bool ended;                    /* out of the table; the last waiter frees it */
+	uint32_t ended;                /* atomic: out of the table, every waiter returns 0;
+					  the last one frees it */
 };
 
 struct objlife_table {
@@ -131,6 +145,20 @@ static uint32_t gp_fast;
 /* The request function running on this thread, for set_request from
  * inside it. */
 static TLS const struct objlife_table *requesting;
+
+static void sleep_us(unsigned us)
+{
+	struct timespec ts = { 0, (long)us * 1000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+# define ol_cpu_relax() __builtin_ia32_pause()
+#else
+# define ol_cpu_relax() __asm__ volatile("" ::: "memory")
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Grace periods                                                      */
@@ -207,10 +235,18 @@ static void synchronize(void)
 		unsigned long seq = ol_loadup(&r->seq, OL_ACQUIRE);
 
 		/* Inside a lookup: a few loads and one compare-and-swap, never
-		 * a wait, so yielding to it ends this soon. */
-		if (seq & 1)
-			while (ol_loadup(&r->seq, OL_ACQUIRE) == seq)
-				sched_yield();
+		 * a wait. It is over at once unless the reader lost its CPU
+		 * in it: then sleeping, rather than yielding, lets it run. */
+		if (seq & 1) {
+			unsigned spins = 0;
+
+			while (ol_loadup(&r->seq, OL_ACQUIRE) == seq) {
+				if (++spins < 64)
+					ol_cpu_relax();
+				else
+					sleep_us(20);
+			}
+		}
 	}
 	pthread_mutex_unlock(&readers_lock);
 	while (nodes) {
@@ -303,6 +339,9 @@ static void atfork_child(void)
 	atfork_parent();
 }
 
+/* Set once tables_init() ran: the locks' fork handlers are in place. */
+static uint32_t tables_ready;
+
 static void tables_init(void)
 {
 	reader_key_ok = pthread_key_create(&reader_key, reader_exit) == 0;
@@ -311,6 +350,7 @@ static void tables_init(void)
 	if (membarrier_register())
 		ol_store32(&gp_fast, 1, OL_RELAXED);
 #endif
+	ol_store32(&tables_ready, 1, OL_RELEASE);
 }
 
 void ol_table_exit(void)
@@ -318,6 +358,8 @@ void ol_table_exit(void)
 	struct reader *self = reader_self;
 	bool alone;
 
+	if (!ol_load32(&tables_ready, OL_ACQUIRE))
+		return;
 	if (self && self != &reader_none) {
 		/* No destructor of the key may free it again. */
 		if (reader_key_ok)
@@ -505,11 +547,13 @@ void objlife_table_set_request(struct objlife_table *t, objlife_request_fn fn, v
 
 	if (!t)
 		return;
-	own = requesting == t;
+	/* From inside a request function it returns at once: waiting there
+	 * for the other calls could wait for one that waits for this one. */
+	own = requesting != NULL;
 	pthread_mutex_lock(&tables_lock);
 	t->request = fn;
 	t->request_data = data;
-	while (t->request_calls > own)
+	while (!own && t->request_calls)
 		pthread_cond_wait(&t->request_done, &tables_lock);
 	pthread_mutex_unlock(&tables_lock);
 }
@@ -718,23 +762,15 @@ static void reg_end(struct reg *reg)
 	(void)ol_amap_remove(&regs, (uintptr_t)reg->obj);
 	(void)ol_and32(&reg->obj->_info, ~(uint32_t)OL_REGISTERED, OL_RELAXED);
 	t->nodes--;
-	reg->ended = true;
+	ol_store32(&reg->ended, 1, OL_RELAXED);
 }
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_us(unsigned us)
-{
-	struct timespec ts = { 0, (long)us * 1000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Calls @t's request function, if any, with no lock held. */
@@ -775,7 +811,8 @@ static void report_wait(struct objlife_table *t, struct objlife *obj, uint32_t c
 		    t->name, waited_s, count - waiters, count - waiters == 1 ? "" : "s");
 	if (ol_options() & OL_OPT_REFS)
 		ol_tracker_format_held(&text, obj);
-	ol_report_text(OBJLIFE_EVENT_DRAIN_WAIT, obj, text.buf);
+	/* Not a misuse: OBJLIFE_DEBUG=abort does not abort on it. */
+	ol_report_part(OBJLIFE_EVENT_DRAIN_WAIT, obj, text.buf);
 	ol_text_free(&text);
 	errno = saved_errno;
 }
@@ -787,8 +824,8 @@ static void report_wait(struct objlife_table *t, struct objlife *obj, uint32_t c
  * wait costs 250 wake-ups a second. */
 #define POLL_MIN_US 50u
 #define POLL_MAX_US 4000u
-#define FIRST_REPORT_MS 1000u
-#define REPORT_EVERY_MS 10000u
+#define FIRST_REPORT_US 1000000u
+#define REPORT_EVERY_US 10000000u
 
 static int wait_drained(struct objlife_table *t, struct reg *reg, struct objlife *obj,
 			int timeout_ms)
@@ -802,32 +839,36 @@ static int wait_drained(struct objlife_table *t, struct reg *reg, struct objlife
 		uint32_t waiters = ol_load32(&reg->waiters, OL_RELAXED);
 		uint64_t now;
 
-		if (count <= waiters)
+		/* Drained; or ended by another waiter, whose reference is
+		 * still counted while it returns; or pinned by a misuse
+		 * report, for good, so that waiting is pointless. */
+		if (count <= waiters || ol_load32(&reg->ended, OL_RELAXED) ||
+		    count > OBJLIFE_REFCOUNT_MAX)
 			return 0;
 		if (timeout_ms == 0)
 			return -ETIMEDOUT;
-		now = now_ms();
+		now = now_us();
 		if (!waiting) {
 			waiting = true;
 			start = now;
-			next_report = start + FIRST_REPORT_MS;
-			deadline = timeout_ms > 0 ? start + (uint64_t)timeout_ms : UINT64_MAX;
+			next_report = start + FIRST_REPORT_US;
+			deadline = timeout_ms > 0 ? start + (uint64_t)timeout_ms * 1000u : UINT64_MAX;
 			request(t, obj, 0);
 			continue;
 		}
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		if (now >= next_report) {
-			unsigned waited_s = (unsigned)((now - start) / 1000u);
+			unsigned waited_s = (unsigned)((now - start) / 1000000u);
 
 			report_wait(t, obj, count, waiters, waited_s);
 			request(t, obj, waited_s);
-			next_report += REPORT_EVERY_MS;
+			next_report += REPORT_EVERY_US;
 			continue;
 		}
 		{
 			uint64_t until = next_report < deadline ? next_report : deadline;
-			uint64_t left_us = (until - now) * 1000u;
+			uint64_t left_us = until - now;
 
 			sleep_us(left_us < interval ? (unsigned)left_us : interval);
 		}
@@ -870,14 +911,14 @@ int objlife_unregister(struct objlife_table *t, struct objlife *obj, int timeout
 
 	pthread_mutex_lock(&tables_lock);
 	t->unregistering--;
-	if (err == 0 && !reg->ended) {
+	if (err == 0 && !ol_load32(&reg->ended, OL_RELAXED)) {
 		reg_end(reg);
 		/* Shrunk at an eighth full, after the wait: the grace period
 		 * is the withdrawing thread's to pay. */
 		if (log_of(t->bk) > MIN_BUCKETS_LOG && t->nodes < (t->bk->mask + 1) / 8)
 			(void)table_resize(t, log_of(t->bk) - 1);
 	}
-	if (ol_sub32(&reg->waiters, 1, OL_RELAXED) == 1 && reg->ended)
+	if (ol_sub32(&reg->waiters, 1, OL_RELAXED) == 1 && ol_load32(&reg->ended, OL_RELAXED))
 		ol_free(reg);
 	pthread_mutex_unlock(&tables_lock);
 	return err;

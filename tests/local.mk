@@ -35,6 +35,7 @@ GTEST_PROGS += \
 	tests/test-refcount \
 	tests/test-refcount-noinline \
 	tests/test-threads \
+	tests/test-table \
 	tests/test-livecount \
 	tests/test-cache \
 	tests/test-report \
@@ -65,6 +66,13 @@ tests_test_refcount_noinline_LDADD = $(TEST_LIBS)
 tests_test_threads_SOURCES = tests/test-threads.c tests/testutil.h
 tests_test_threads_CFLAGS = $(TEST_CFLAGS)
 tests_test_threads_LDADD = $(TEST_LIBS)
+
+# -export-dynamic: a tracker stack names a test function through dladdr()
+# when there is no debug information to read.
+tests_test_table_SOURCES = tests/test-table.c tests/testutil.h
+tests_test_table_CFLAGS = $(TEST_CFLAGS)
+tests_test_table_LDFLAGS = -export-dynamic
+tests_test_table_LDADD = $(TEST_LIBS)
 
 # White-box: holds livecount.c's lock.
 tests_test_livecount_SOURCES = tests/test-livecount.c tests/testutil.h

@@ -603,8 +603,9 @@ static void test_event_words_are_the_enum_names(void)
 	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_GET_ON_ZERO), ==, "GET_ON_ZERO");
 	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_BAD_TRACKER), ==, "BAD_TRACKER");
 	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_NO_MEMORY), ==, "NO_MEMORY");
+	g_assert_cmpstr(ol_event_word(OBJLIFE_EVENT_DRAIN_WAIT), ==, "DRAIN_WAIT");
 	/* A value from a newer header: a word all the same, never NULL. */
-	g_assert_cmpstr(ol_event_word((enum objlife_event)(OBJLIFE_EVENT_NO_MEMORY + 1)), ==, "UNKNOWN");
+	g_assert_cmpstr(ol_event_word((enum objlife_event)(OBJLIFE_EVENT_DRAIN_WAIT + 1)), ==, "UNKNOWN");
 }
 
 /* ---- frames of a stack in a report ---------------------------------------- */
