@@ -19,9 +19,13 @@ MAN3_PAGES = \
 	docs/objlife_get.3 \
 	docs/objlife_get_tracked.3 \
 	docs/objlife_live_count.3 \
+	docs/objlife_lookup.3 \
 	docs/objlife_quarantine_flush.3 \
 	docs/objlife_refcount.3 \
-	docs/objlife_set_report_handler.3
+	docs/objlife_register.3 \
+	docs/objlife_set_report_handler.3 \
+	docs/objlife_table_new.3 \
+	docs/objlife_unregister.3
 MAN7_PAGES = docs/objlife.7
 MAN1_PAGES = docs/objlife-lint.1
 MAN_LINKS = \
@@ -60,7 +64,11 @@ MAN_LINKS = \
 	docs/links/objlife_scoped_class.3 \
 	docs/links/objlife_scoped_cond_guard.3 \
 	docs/links/objlife_scoped_guard.3 \
-	docs/links/objlife_steal.3
+	docs/links/objlife_steal.3 \
+	docs/links/objlife_table_count.3 \
+	docs/links/objlife_table_free.3 \
+	docs/links/objlife_table_set_request.3 \
+	docs/links/objlife_table_visit.3
 dist_man_MANS = $(MAN1_PAGES) $(MAN3_PAGES) $(MAN7_PAGES)
 EXTRA_DIST += $(MAN1_PAGES:.1=.scd) $(MAN3_PAGES:.3=.scd) $(MAN7_PAGES:.7=.scd) $(MAN_LINKS)
 install-data-hook: install-man-links
