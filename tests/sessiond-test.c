@@ -10,10 +10,11 @@
  *     from WHO, and QUIT;
  *   - six sessions at once again, and a seventh is refused with "ERR busy";
  *   - the fourteenth connection ends the run: the server exits 0 by itself
- *     and reports 13 served, 1 refused, 0 objects live.
- * Run 2 (sessiond -c 5 -t 1): an idle client is disconnected at the
- *   deadline, and the server exits 0 although it accepted only one
- *   connection.
+ *     and reports 13 served, 1 refused, 13 released, 0 objects live.
+ * Run 2 (sessiond -c 5 -t 2): an idle client, and a second one whose WAIT
+ *   for the first is in flight at the deadline: the shutdown answers the
+ *   WAIT, closes both connections, and the server exits 0 although it
+ *   accepted only two connections.
  *
  * The server is found through $top_builddir (make check sets it).
  */
@@ -386,7 +387,7 @@ static void run_busy_phase(void)
 int main(void)
 {
 	const char *builddir = getenv("top_builddir");
-	char path[4096], last[256], why[256] = "";
+	char path[4096], last[256], why[256] = "", expected_line[64];
 	pthread_t threads[NCLIENTS];
 	struct server srv;
 	struct client c;
@@ -424,23 +425,39 @@ int main(void)
 	status = server_wait(&srv, 20, last, sizeof(last));
 	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "sessiond exits by itself after 14 connections, with status 0 (status %#x)", status);
-	tap(!strcmp(last, "sessiond: 13 sessions served, 1 refused, 0 objects live"),
-	    "its leak check finds nothing: '%s'", last);
+	tap(!strcmp(last, "sessiond: 13 sessions served, 1 refused, 13 released, 0 objects live"),
+	    "every session was released, its leak check finds nothing: '%s'", last);
 
-	/* Run 2: the run-time bound. */
+	/* Run 2: the run-time bound, and the shutdown it starts. */
 	{
-		char *argv[] = { path, "-c", "5", "-t", "1", NULL };
+		char *argv[] = { path, "-c", "5", "-t", "2", NULL };
 		time_t start = time(NULL);
+		struct client c2;
+		char req[64], gone[64];
+		unsigned id = 0;
 
+		why[0] = '\0';
 		ok = server_start(&srv, argv) && client_open(&c) && client_read(&c) &&
+		     sscanf(c.line, "HELLO %u", &id) == 1;
+		snprintf(req, sizeof(req), "WAIT %u", id);
+		snprintf(expected_line, sizeof(expected_line), "WAITING %u", id);
+		snprintf(gone, sizeof(gone), "GONE %u", id);
+		ok = ok && client_open(&c2) && client_read(&c2) &&
+		     ask(&c2, req, expected_line, why, sizeof(why));
+		/* The deadline: the WAIT in flight is answered, then both
+		 * connections close. */
+		ok = ok && client_read(&c2) && !strcmp(c2.line, gone) && client_sees_eof(&c2) &&
 		     client_sees_eof(&c);
 		client_close(&c);
+		client_close(&c2);
 		status = server_wait(&srv, 10, last, sizeof(last));
 		tap(ok && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-		    !strcmp(last, "sessiond: 1 sessions served, 0 refused, 0 objects live") &&
+		    !strcmp(last, "sessiond: 2 sessions served, 0 refused, 2 released, 0 objects live") &&
 		    time(NULL) - start < 10,
-		    "with -t 1, an idle client is closed at the deadline and sessiond exits 0: '%s'",
-		    last);
+		    "with -t 2, an idle client and a WAIT in flight at the deadline: the WAIT is "
+		    "answered, both are closed, and sessiond exits 0: '%s'%s%s",
+		    last, why[0] ? ": " : "", why);
 	}
+
 	return 0;
 }
