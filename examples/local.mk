@@ -21,8 +21,11 @@ check_PROGRAMS += examples/sessiond tests/sessiond-test
 examples_sessiond_SOURCES = examples/sessiond.c
 examples_sessiond_CFLAGS = $(AM_CFLAGS) -Wno-declaration-after-statement
 examples_sessiond_LDADD = lib/libobjlife.la $(PTHREAD_LIBS)
+# The test drives the program over TCP, and compiles sessiond.c in as well
+# (its main() renamed) for the cases that hold a session themselves.
 tests_sessiond_test_SOURCES = tests/sessiond-test.c
-tests_sessiond_test_LDADD = $(PTHREAD_LIBS)
+tests_sessiond_test_CFLAGS = $(AM_CFLAGS) -Wno-declaration-after-statement
+tests_sessiond_test_LDADD = lib/libobjlife.la $(PTHREAD_LIBS)
 TESTS += tests/sessiond-test
 
 

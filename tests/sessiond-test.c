@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Drives examples/sessiond the way a user's clients would, and prints TAP.
+ * Tests examples/sessiond two ways, and prints TAP.
  *
+ * As a user's clients would, over TCP, against the program:
  * Run 1 (sessiond -c 14 -s 6 -t 60):
  *   - six clients at once: each names itself, sees all six sessions in
  *     STATS, and looks up a neighbour with WHO; then three of them go away
@@ -16,10 +17,23 @@
  *   WAIT, closes both connections, and the server exits 0 although it
  *   accepted only two connections.
  *
+ * In this process, with examples/sessiond.c compiled in (its main()
+ * renamed), on loopback connections: the test holds a session as a WAIT
+ * does, and records under a mutex when the holder lets go and when the
+ * withdrawal returns.
+ *   - A disconnect while the session is held (by the test, and by the WAIT
+ *     of another session): lookups fail from its start; it returns only
+ *     after the holder let go.
+ *   - A shutdown while a client's WAIT is in flight and the test holds a
+ *     session: the WAIT is answered, the shutdown returns only after the
+ *     holder let go, every session is released once, none is left alive,
+ *     and objlife_table_free() returns 0.
+ *
  * The server is found through $top_builddir (make check sets it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,9 +49,16 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The example whole: its sessions, its table and its shutdown, for the
+ * cases that run in this process. */
+int sessiond_main(int argc, char **argv);
+#define main sessiond_main
+#include "../examples/sessiond.c"
+#undef main
+
 #define NCLIENTS 6
 
-static unsigned port;
+static unsigned server_port;    /* where clients connect */
 static int tap_n;
 static pthread_mutex_t tap_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -90,7 +111,7 @@ static bool client_open(struct client *c)
 
 	memset(c, 0, sizeof(*c));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((unsigned short)port);
+	sin.sin_port = htons((unsigned short)server_port);
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (c->fd < 0)
 		return false;
@@ -196,12 +217,12 @@ static bool wait_for_sessions(struct client *c, unsigned n, char *why, size_t si
 /* The server process                                                  */
 /* ------------------------------------------------------------------ */
 
-struct server {
+struct proc {
 	pid_t pid;
 	FILE *out;              /* its standard output */
 };
 
-static bool server_start(struct server *srv, char *const argv[])
+static bool proc_start(struct proc *srv, char *const argv[])
 {
 	int pipefd[2];
 	char line[256];
@@ -222,7 +243,7 @@ static bool server_start(struct server *srv, char *const argv[])
 	close(pipefd[1]);
 	srv->out = fdopen(pipefd[0], "r");
 	if (!srv->out || !fgets(line, sizeof(line), srv->out) ||
-	    sscanf(line, "sessiond: listening on 127.0.0.1:%u", &port) != 1) {
+	    sscanf(line, "sessiond: listening on 127.0.0.1:%u", &server_port) != 1) {
 		diag("first line: %s", srv->out ? line : "(none)");
 		return false;
 	}
@@ -230,7 +251,7 @@ static bool server_start(struct server *srv, char *const argv[])
 }
 
 /* Waits up to @seconds for the server to exit by itself; kills it after. */
-static int server_wait(struct server *srv, int seconds, char *last, size_t size)
+static int proc_wait(struct proc *srv, int seconds, char *last, size_t size)
 {
 	int status = -1, i;
 	char line[256];
@@ -384,25 +405,400 @@ static void run_busy_phase(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* In this process: sessiond.c's sessions, table and shutdown          */
+/* ------------------------------------------------------------------ */
+
+/* What the holder and the withdrawing thread do, recorded in order under
+ * the lock: whether a withdrawal returned before the holder let go is
+ * read from the order, not from how long anything took. */
+enum step { WITHDRAW_STARTS, HOLDER_NUDGED, HOLDER_LETS_GO, WITHDRAW_RETURNS, NSTEPS };
+
+static const char *const step_names[NSTEPS] = {
+	"withdrawal starts", "holder nudged", "holder lets go", "withdrawal returns",
+};
+
+struct record {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;            /* broadcast at each step, and at go */
+	enum step steps[NSTEPS];
+	int n;
+	bool go;                        /* the test lets the holder go */
+	int err;                        /* what the withdrawal returned */
+};
+
+static void record(struct record *r, enum step st)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->n < NSTEPS)
+		r->steps[r->n++] = st;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Whether @st is recorded within @ms: a step that must not come yet is
+ * given that long to show up, while the holder still holds. */
+static bool step_within(struct record *r, enum step st, int ms)
+{
+	struct timespec until;
+	bool found = false;
+	int i, err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!found && err != ETIMEDOUT) {
+		for (i = 0; i < r->n; i++)
+			found = found || r->steps[i] == st;
+		if (!found)
+			err = pthread_cond_timedwait(&r->cond, &r->lock, &until);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return found;
+}
+
+/* The holder was nudged: the withdrawal has begun. A nudge that never
+ * comes would leave the holder, and the test, waiting for ever. */
+static void await_nudge(struct record *r)
+{
+	if (!step_within(r, HOLDER_NUDGED, 10000)) {
+		printf("Bail out! the holder was not asked to let go within 10 s\n");
+		exit(1);
+	}
+}
+
+static void let_go(struct record *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->go = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* True when the four steps were recorded in their natural order; the
+ * order as it was, in @text. */
+static bool in_order(struct record *r, char *text, size_t size)
+{
+	size_t len = 0;
+	bool ok;
+	int i;
+
+	pthread_mutex_lock(&r->lock);
+	ok = r->n == NSTEPS;
+	text[0] = '\0';
+	for (i = 0; i < r->n; i++) {
+		ok = ok && r->steps[i] == (enum step)i;
+		len += (size_t)snprintf(text + len, len < size ? size - len : 0, "%s%s",
+					i ? ", " : "", step_names[r->steps[i]]);
+		if (len >= size)
+			len = size;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ok;
+}
+
+/* The test's holder: a reference to a session taken with session_find(),
+ * as a worker takes one for a request, kept until the session's
+ * withdrawal has begun and the test says go. */
+struct holder {
+	struct record *rec;
+	struct server *srv;
+	struct session *s;              /* the holder's reference */
+	uint64_t id;
+	bool lookup_failed;             /* session_find(id) once nudged */
+};
+
+static void *holder_thread(void *arg)
+{
+	struct holder *h = arg;
+	struct session *again;
+
+	/* What session_request() tells a WAIT; waited for here without the
+	 * shutdown's early end, to see this session's own nudge. */
+	pthread_mutex_lock(&h->srv->lock);
+	while (!h->s->withdrawn)
+		pthread_cond_wait(&h->srv->changed, &h->srv->lock);
+	pthread_mutex_unlock(&h->srv->lock);
+	again = session_find(h->srv, h->id);
+	h->lookup_failed = again == NULL;
+	session_put(again);
+	record(h->rec, HOLDER_NUDGED);
+
+	pthread_mutex_lock(&h->rec->lock);
+	while (!h->rec->go)
+		pthread_cond_wait(&h->rec->cond, &h->rec->lock);
+	pthread_mutex_unlock(&h->rec->lock);
+	record(h->rec, HOLDER_LETS_GO);
+	session_put(h->s);
+	return NULL;
+}
+
+/* Withdraws one session as its thread does at the end of its connection
+ * (session_disconnect(), then the put of its reference), or every one as
+ * main() does at the end (server_shutdown()). */
+struct withdrawal {
+	struct record *rec;
+	struct server *srv;
+	struct session *s;              /* NULL: the shutdown */
+};
+
+static void *withdraw_thread(void *arg)
+{
+	struct withdrawal *w = arg;
+	int err;
+
+	record(w->rec, WITHDRAW_STARTS);
+	err = w->s ? session_disconnect(w->s) : server_shutdown(w->srv);
+	pthread_mutex_lock(&w->rec->lock);
+	w->rec->err = err;
+	pthread_mutex_unlock(&w->rec->lock);
+	record(w->rec, WITHDRAW_RETURNS);
+	session_put(w->s);
+	return NULL;
+}
+
+/* Reports other than DRAIN_WAIT (a slow machine may wait a second): a
+ * release run twice, a put too many. */
+static int bad_reports;
+
+static void on_report(enum objlife_event event, const struct objlife *obj, const char *message,
+		      void *data)
+{
+	(void)obj;
+	(void)data;
+	if (event != OBJLIFE_EVENT_DRAIN_WAIT)
+		__atomic_add_fetch(&bad_reports, 1, __ATOMIC_RELAXED);
+	diag("report: %s", message);
+}
+
+/* A new session on a loopback connection, its client end in @c; NULL if
+ * none could be made. The caller owns the reference, and plays the
+ * session's thread. */
+static struct session *open_session(struct server *srv, int lfd, struct client *c)
+{
+	struct session *s;
+	int fd;
+
+	if (!client_open(c))
+		return NULL;
+	fd = accept(lfd, NULL, NULL);
+	s = fd < 0 ? NULL : session_new(srv, fd);
+	if (!s && fd >= 0)
+		close(fd);
+	return s;
+}
+
+/* A new session served by session_thread(), which owns the reference, as
+ * main() starts one; its id, read from HELLO, or 0. */
+static uint64_t start_session(struct server *srv, int lfd, struct client *c, pthread_t *thread)
+{
+	struct session *s = open_session(srv, lfd, c);
+	uint64_t id;
+
+	if (!s)
+		return 0;
+	if (pthread_create(thread, NULL, session_thread, s) != 0) {
+		session_disconnect(s);
+		session_put(s);
+		return 0;
+	}
+	if (!client_read(c) || sscanf(c->line, "HELLO %" SCNu64, &id) != 1)
+		return 0;
+	return id;
+}
+
+static size_t released(struct server *srv)
+{
+	size_t n;
+
+	pthread_mutex_lock(&srv->lock);
+	n = srv->released;
+	pthread_mutex_unlock(&srv->lock);
+	return n;
+}
+
+#define RECORD_INIT { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER }
+
+/* Session B is disconnected while two threads hold it: A's thread, in a
+ * WAIT for B, and the test's holder. */
+static void test_disconnect_while_held(int lfd)
+{
+	struct server srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .max_sessions = 4 };
+	struct record rec = RECORD_INIT;
+	struct client ca, cb;
+	struct holder h = { .rec = &rec, .srv = &srv };
+	struct withdrawal w = { .rec = &rec, .srv = &srv };
+	char req[64], expected[64], order[256], why[256] = "";
+	pthread_t ta, th, tw;
+	uint64_t ida, idb;
+	size_t n_released, n_live;
+	bool ok;
+
+	if (server_init(&srv) != 0) {
+		printf("Bail out! server_init() failed\n");
+		exit(1);
+	}
+	/* A has its thread; B has none: the test is B's thread, and
+	 * withdraws it as session_thread() does when the client goes. */
+	ida = start_session(&srv, lfd, &ca, &ta);
+	w.s = open_session(&srv, lfd, &cb);
+	if (ida == 0 || !w.s) {
+		printf("Bail out! no sessions to test with\n");
+		exit(1);
+	}
+	idb = w.s->id;
+
+	snprintf(req, sizeof(req), "WAIT %" PRIu64, idb);
+	snprintf(expected, sizeof(expected), "WAITING %" PRIu64, idb);
+	ok = ask(&ca, req, expected, why, sizeof(why));
+	h.id = idb;
+	h.s = session_find(&srv, idb);
+	if (h.s != w.s) {
+		printf("Bail out! session %" PRIu64 " is not found by its id\n", idb);
+		exit(1);
+	}
+	pthread_create(&th, NULL, holder_thread, &h);
+	pthread_create(&tw, NULL, withdraw_thread, &w);
+
+	/* The withdrawal's request function woke A's WAIT. */
+	snprintf(expected, sizeof(expected), "GONE %" PRIu64, idb);
+	ok = ok && client_read(&ca) && !strcmp(ca.line, expected);
+	tap(ok, "disconnect while held: another session's WAIT on it is woken and says GONE%s%s",
+	    ok ? "" : ": ", ok ? "" : why[0] ? why : ca.line);
+
+	/* The holder still holds B: the withdrawal waits, and meanwhile no
+	 * lookup finds B, though B is alive. */
+	await_nudge(&rec);
+	snprintf(req, sizeof(req), "WHO %" PRIu64, idb);
+	why[0] = '\0';
+	ok = h.lookup_failed && ask(&ca, req, "ERR no such session", why, sizeof(why)) &&
+	     ask(&ca, "STATS", "STATS sessions=2", why, sizeof(why)) &&
+	     objlife_table_count(srv.sessions) == 1;
+	if (ok && step_within(&rec, WITHDRAW_RETURNS, 200)) {
+		snprintf(why, sizeof(why), "the disconnect returned while B was held");
+		ok = false;
+	}
+	tap(ok, "lookups fail from the start of the disconnect, while B is alive and held%s%s",
+	    ok ? "" : ": ", why);
+
+	let_go(&rec);
+	pthread_join(th, NULL);
+	pthread_join(tw, NULL);
+	ok = in_order(&rec, order, sizeof(order)) && rec.err == 0;
+	tap(ok, "objlife_unregister() returns after the holder lets go, not before (%s; returned %d)",
+	    order, rec.err);
+
+	/* B went with the withdrawing thread's put; A ends as a client
+	 * ends it. */
+	n_released = released(&srv);
+	n_live = objlife_live_count(&session_ops);
+	why[0] = '\0';
+	ok = n_released == 1 && n_live == 1 && ask(&ca, "QUIT", "BYE", why, sizeof(why)) &&
+	     client_sees_eof(&ca);
+	pthread_join(ta, NULL);
+	ok = ok && released(&srv) == 2 && objlife_live_count(&session_ops) == 0 &&
+	     objlife_table_count(srv.sessions) == 0 && server_fini(&srv) == 0 &&
+	     __atomic_load_n(&bad_reports, __ATOMIC_RELAXED) == 0;
+	tap(ok, "B released at the put after its disconnect (%zu released, %zu live), A at its QUIT; "
+	    "none live; objlife_table_free() returns 0%s%s", n_released, n_live, ok ? "" : ": ", why);
+	client_close(&ca);
+	client_close(&cb);
+}
+
+/* The shutdown, while A's WAIT for B is in flight and the test holds B;
+ * C ended by itself before. */
+static void test_shutdown_in_flight(int lfd)
+{
+	struct server srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .max_sessions = 4 };
+	struct record rec = RECORD_INIT;
+	struct client ca, cb, cc;
+	struct holder h = { .rec = &rec, .srv = &srv };
+	struct withdrawal w = { .rec = &rec, .srv = &srv };   /* no session: the shutdown */
+	char req[64], expected[64], order[256], why[256] = "";
+	pthread_t ta, tb, tc, th, tw;
+	uint64_t ida, idb, idc;
+	bool ok;
+
+	if (server_init(&srv) != 0) {
+		printf("Bail out! server_init() failed\n");
+		exit(1);
+	}
+	ida = start_session(&srv, lfd, &ca, &ta);
+	idb = start_session(&srv, lfd, &cb, &tb);
+	idc = start_session(&srv, lfd, &cc, &tc);
+	if (!ida || !idb || !idc) {
+		printf("Bail out! no sessions to test with\n");
+		exit(1);
+	}
+
+	snprintf(req, sizeof(req), "WAIT %" PRIu64, idb);
+	snprintf(expected, sizeof(expected), "WAITING %" PRIu64, idb);
+	ok = ask(&cc, "QUIT", "BYE", why, sizeof(why)) && client_sees_eof(&cc) &&
+	     ask(&ca, req, expected, why, sizeof(why));
+	h.id = idb;
+	h.s = session_find(&srv, idb);
+	if (!h.s) {
+		printf("Bail out! session %" PRIu64 " is not found by its id\n", idb);
+		exit(1);
+	}
+	pthread_create(&th, NULL, holder_thread, &h);
+	pthread_create(&tw, NULL, withdraw_thread, &w);
+
+	/* Every session goes: the WAIT in flight is answered at once. */
+	snprintf(expected, sizeof(expected), "GONE %" PRIu64, idb);
+	ok = ok && client_read(&ca) && !strcmp(ca.line, expected);
+	tap(ok, "shutdown: the WAIT in flight is answered: '%s'%s%s", ca.line,
+	    why[0] ? ": " : "", why);
+
+	/* B's own withdrawal has begun; the shutdown waits for the holder. */
+	await_nudge(&rec);
+	ok = h.lookup_failed && !step_within(&rec, WITHDRAW_RETURNS, 200);
+	let_go(&rec);
+	pthread_join(th, NULL);
+	pthread_join(tw, NULL);
+	ok = in_order(&rec, order, sizeof(order)) && rec.err == 0 && ok;
+	tap(ok, "shutdown: lookups of B fail once it is withdrawn; the shutdown returns after "
+	    "the holder lets go, not before (%s; returned %d)", order, rec.err);
+
+	/* Each connection closed once its requests were answered. */
+	ok = client_sees_eof(&ca) && client_sees_eof(&cb);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	pthread_join(tc, NULL);
+	ok = ok && released(&srv) == 3 && objlife_live_count(&session_ops) == 0 &&
+	     __atomic_load_n(&bad_reports, __ATOMIC_RELAXED) == 0;
+	tap(ok && server_fini(&srv) == 0,
+	    "shutdown: connections closed, every session released once (%zu of 3), "
+	    "objlife_live_count() 0, objlife_table_free() returns 0", released(&srv));
+	client_close(&ca);
+	client_close(&cb);
+	client_close(&cc);
+}
+
 int main(void)
 {
 	const char *builddir = getenv("top_builddir");
 	char path[4096], last[256], why[256] = "", expected_line[64];
 	pthread_t threads[NCLIENTS];
-	struct server srv;
+	struct proc srv;
 	struct client c;
 	int status, i;
 	bool ok;
 
 	alarm(120);     /* whatever happens, this test ends */
 	snprintf(path, sizeof(path), "%s/examples/sessiond", builddir ? builddir : ".");
-	printf("1..%d\n", NCLIENTS + 8);
+	printf("1..%d\n", NCLIENTS + 15);
 
 	/* Run 1 */
 	{
 		char *argv[] = { path, "-c", "14", "-s", "6", "-t", "60", NULL };
 
-		if (!tap(server_start(&srv, argv), "sessiond starts and says where it listens"))
+		if (!tap(proc_start(&srv, argv), "sessiond starts and says where it listens"))
 			return printf("Bail out! %s did not start\n", path), 1;
 	}
 	pthread_barrier_init(&all_named, NULL, NCLIENTS);
@@ -422,7 +818,7 @@ int main(void)
 	tap(ok, "the last connection: abandoned sessions are gone, QUIT%s%s", ok ? "" : ": ", why);
 	client_close(&c);
 
-	status = server_wait(&srv, 20, last, sizeof(last));
+	status = proc_wait(&srv, 20, last, sizeof(last));
 	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "sessiond exits by itself after 14 connections, with status 0 (status %#x)", status);
 	tap(!strcmp(last, "sessiond: 13 sessions served, 1 refused, 13 released, 0 objects live"),
@@ -437,7 +833,7 @@ int main(void)
 		unsigned id = 0;
 
 		why[0] = '\0';
-		ok = server_start(&srv, argv) && client_open(&c) && client_read(&c) &&
+		ok = proc_start(&srv, argv) && client_open(&c) && client_read(&c) &&
 		     sscanf(c.line, "HELLO %u", &id) == 1;
 		snprintf(req, sizeof(req), "WAIT %u", id);
 		snprintf(expected_line, sizeof(expected_line), "WAITING %u", id);
@@ -450,7 +846,7 @@ int main(void)
 		     client_sees_eof(&c);
 		client_close(&c);
 		client_close(&c2);
-		status = server_wait(&srv, 10, last, sizeof(last));
+		status = proc_wait(&srv, 10, last, sizeof(last));
 		tap(ok && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 		    !strcmp(last, "sessiond: 2 sessions served, 0 refused, 2 released, 0 objects live") &&
 		    time(NULL) - start < 10,
@@ -459,5 +855,17 @@ int main(void)
 		    last, why[0] ? ": " : "", why);
 	}
 
+	/* In this process. */
+	{
+		int lfd = listen_on_loopback(&server_port);
+
+		if (lfd < 0)
+			return printf("Bail out! listen: %s\n", strerror(errno)), 1;
+		objlife_set_report_handler(on_report, NULL);
+		test_disconnect_while_held(lfd);
+		test_shutdown_in_flight(lfd);
+		objlife_set_report_handler(NULL, NULL);
+		close(lfd);
+	}
 	return 0;
 }
