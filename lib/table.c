@@ -115,10 +115,15 @@ struct objlife_table {
 	char name[];
 };
 
-/* One per thread that looked up. Only the owner writes seq. */
+/* One per thread that looked up. Only the owner writes seq, at every
+ * lookup: it sits in the middle of 128 bytes, so that its cache line is
+ * the record's own (malloc aligns to 16) and two threads' lookups never
+ * write to one line. */
 struct reader {
-	unsigned long seq;             /* atomic: odd inside a lookup */
 	struct reader *next, **pprev;
+	char pad_before[64 - 2 * sizeof(void *)];
+	unsigned long seq;             /* atomic: odd inside a lookup */
+	char pad_after[64 - sizeof(unsigned long)];
 };
 
 /* The tables lock: every writer, and lookups of threads without a reader

@@ -85,6 +85,17 @@ extern const struct bench_impl bench_mixed_objlife_six_cached;
  * integer, real, string, array, object). */
 size_t bench_mixed_counts(size_t counts[6]);
 
+/* bench-lookup.c: a registered object found by key, referenced and put:
+ * objlife_lookup() against a hash under a pthread mutex or rwlock, in the
+ * calling thread or in two worker threads (time per lookup per thread).
+ * The case's size is the number of registered objects. */
+extern const struct bench_impl bench_lookup_mutex;
+extern const struct bench_impl bench_lookup_rwlock;
+extern const struct bench_impl bench_lookup_objlife;
+extern const struct bench_impl bench_lookup_mutex_2t;
+extern const struct bench_impl bench_lookup_rwlock_2t;
+extern const struct bench_impl bench_lookup_objlife_2t;
+
 /* bench-objlife-noinline.c: the same calls through the exported symbols. */
 extern const struct bench_impl bench_objlife_exported_refpair;
 

@@ -158,6 +158,15 @@ struct bench_case {
 	CAND("uncached-2t", "objlife_alloc + objlife_put, two threads", &bench_objlife_types_uncached_2t), \
 	CAND("cached-2t", "the same, cached type, two threads", &bench_objlife_types_cached_2t),
 
+/* Both lookup cases race the same candidates. */
+#define LOOKUP_CANDIDATES \
+	CAND("mutex", "hash + pthread mutex + objlife_get, by hand", &bench_lookup_mutex), \
+	CAND("rwlock", "hash + pthread rwlock (read) + objlife_get, by hand", &bench_lookup_rwlock), \
+	CAND("objlife", "objlife_lookup + objlife_put", &bench_lookup_objlife), \
+	CAND("mutex-2t", "by hand, mutex, two threads", &bench_lookup_mutex_2t), \
+	CAND("rwlock-2t", "by hand, rwlock, two threads", &bench_lookup_rwlock_2t), \
+	CAND("objlife-2t", "objlife_lookup, two threads", &bench_lookup_objlife_2t),
+
 static struct bench_case cases[] = {
 	{ "refpair", "get + put on a live object, one thread", IN_PROCESS, 0, {
 		CAND("raw-atomics", "C11 atomics (floor)", &bench_raw_refpair),
@@ -192,6 +201,13 @@ static struct bench_case cases[] = {
 	} },
 	{ "types-100k", "lifecycle-64 in a thread that used 100,000 other types", IN_PROCESS, 100000, {
 		TYPES_CANDIDATES
+	} },
+	/* The size of a lookup case is how many objects are registered. */
+	{ "lookup-1e3", "find by key + put, 1,000 registered (per lookup, per thread)", IN_PROCESS, 1000, {
+		LOOKUP_CANDIDATES
+	} },
+	{ "lookup-1e6", "find by key + put, 1,000,000 registered (per lookup, per thread)", IN_PROCESS, 1000000, {
+		LOOKUP_CANDIDATES
 	} },
 	{ "contended", "get + put on one object from two threads (per pair, per thread)", CONTENDED, 0, {
 		CAND("raw-atomics", "C11 atomics (floor)", &bench_raw_refpair),
@@ -724,6 +740,16 @@ static const struct target targets[] = {
 	{ "types-100k: cached <= 1.2x after no other type", "types-100k", "cached", "types-0", "cached", 1.2, false, NULL, false },
 	{ "types-100k: two threads, uncached <= 1.2x after no other type", "types-100k", "uncached-2t", "types-0", "uncached-2t", 1.2, false, NULL, false },
 	{ "types-100k: two threads, cached <= 1.2x after no other type", "types-100k", "cached-2t", "types-0", "cached-2t", 1.2, false, NULL, false },
+	/* Lookups take no lock: about half the atomics of the mutex pattern,
+	 * a cost that does not grow with the table, and threads that do not
+	 * meet on a lock. */
+	{ "lookup-1e3: objlife <= 0.7x the mutex pattern", "lookup-1e3", "objlife", "lookup-1e3", "mutex", 0.7, false, NULL, false },
+	{ "lookup-1e6: objlife <= 0.7x the mutex pattern", "lookup-1e6", "objlife", "lookup-1e6", "mutex", 0.7, false, NULL, false },
+	{ "lookup-1e3: objlife vs the rwlock pattern", "lookup-1e3", "objlife", "lookup-1e3", "rwlock", 0, false, NULL, true },
+	{ "lookup-1e6: objlife at 1e6 <= 1.3x at 1e3", "lookup-1e6", "objlife", "lookup-1e3", "objlife", 1.3, false, NULL, false },
+	{ "lookup-1e3: two threads <= 1.3x one, per lookup", "lookup-1e3", "objlife-2t", "lookup-1e3", "objlife", 1.3, false, NULL, false },
+	{ "lookup-1e6: two threads <= 1.3x one, per lookup", "lookup-1e6", "objlife-2t", "lookup-1e6", "objlife", 1.3, false, NULL, false },
+	{ "lookup-1e3: two threads, objlife vs the mutex pattern", "lookup-1e3", "objlife-2t", "lookup-1e3", "mutex-2t", 0, false, NULL, true },
 	{ "contended: objlife <= 1.2x the floor", "contended", "objlife-inline", "contended", "raw-atomics", 1.2, false, NULL, false },
 	{ "diagnostics: leaks <= 2x unset", "diagnostics", "leaks", "diagnostics", "unset", 2.0, false, "leaks", false },
 	{ "diagnostics: leaks at 1e6 live <= 1.2x at 1e3", "diagnostics", "leaks-live-1e6", "diagnostics", "leaks-live-1e3", 1.2, false, "leaks", false },
