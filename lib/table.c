@@ -775,7 +775,9 @@ static void reg_end(struct reg *reg)
 	(void)ol_amap_remove(&regs, (uintptr_t)reg->obj);
 	(void)ol_and32(&reg->obj->_info, ~(uint32_t)OL_REGISTERED, OL_RELAXED);
 	t->nodes--;
-	ol_store32(&reg->ended, 1, OL_RELAXED);
+	/* Release: a waiter that returns on it may be about to put the
+	 * last reference, after the puts this thread saw drain it. */
+	ol_store32(&reg->ended, 1, OL_RELEASE);
 }
 
 static uint64_t now_us(void)
@@ -855,7 +857,7 @@ static int wait_drained(struct objlife_table *t, struct reg *reg, struct objlife
 		/* Drained; or ended by another waiter, whose reference is
 		 * still counted while it returns; or pinned by a misuse
 		 * report, for good, so that waiting is pointless. */
-		if (count <= waiters || ol_load32(&reg->ended, OL_RELAXED) ||
+		if (count <= waiters || ol_load32(&reg->ended, OL_ACQUIRE) ||
 		    count > OBJLIFE_REFCOUNT_MAX)
 			return 0;
 		if (timeout_ms == 0)
@@ -968,38 +970,45 @@ bool ol_table_released(struct objlife *obj)
 int objlife_table_visit(struct objlife_table *t,
 			int (*fn)(struct objlife *obj, uint64_t key, void *data), void *data)
 {
-	uint64_t *keys = NULL;
+	struct visit_item {
+		uint64_t key;
+		const struct objlife *obj;
+	} *items = NULL;
 	size_t n = 0, i;
 	int ret = 0;
 
 	if (!t || !fn)
 		return -EINVAL;
-	/* The keys, then a lookup of each: @fn runs with no lock held and
-	 * may withdraw what it visits. */
+	/* What is registered now, then a lookup of each: @fn runs with no
+	 * lock held and may withdraw what it visits. An object registered
+	 * since under a key that was in the list is not one to visit. */
 	pthread_mutex_lock(&tables_lock);
 	if (t->registered) {
-		keys = ol_malloc(OL_MEM_TABLE, t->registered * sizeof(*keys));
-		if (!keys) {
+		items = ol_malloc(OL_MEM_TABLE, t->registered * sizeof(*items));
+		if (!items) {
 			pthread_mutex_unlock(&tables_lock);
 			return -ENOMEM;
 		}
 		for (i = 0; i <= t->bk->mask; i++) {
 			struct tnode *nd;
 
-			for (nd = t->bk->b[i]; nd; nd = nd->next)
-				if (!nd->withdrawn)
-					keys[n++] = nd->key;
+			for (nd = t->bk->b[i]; nd; nd = nd->next) {
+				if (!nd->withdrawn) {
+					items[n].key = nd->key;
+					items[n].obj = nd->obj;
+					n++;
+				}
+			}
 		}
 	}
 	pthread_mutex_unlock(&tables_lock);
 	for (i = 0; i < n && ret == 0; i++) {
-		struct objlife *obj = objlife_lookup(t, keys[i]);
+		struct objlife *obj = objlife_lookup(t, items[i].key);
 
-		if (obj) {
-			ret = fn(obj, keys[i], data);
-			objlife_put(obj);
-		}
+		if (obj && obj == items[i].obj)
+			ret = fn(obj, items[i].key, data);
+		objlife_put(obj);
 	}
-	ol_free(keys);
+	ol_free(items);
 	return ret;
 }
