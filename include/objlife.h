@@ -375,7 +375,7 @@ OBJLIFE_API size_t objlife_table_count(struct objlife_table *t);
  * anything, objlife_unregister() on the object included (a shutdown that
  * withdraws every session). A non-zero return stops the visit and is
  * returned. Returns 0, -EINVAL (NULL @t or @fn) or -ENOMEM (nothing
- * visited). Objects registered during the visit may be left out.
+ * visited). Objects registered during the visit are left out.
  * See objlife_table_new(3).
  */
 OBJLIFE_API int objlife_table_visit(struct objlife_table *t,
