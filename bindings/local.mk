@@ -17,6 +17,10 @@ tests_test_cxx_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bindings/cxx
 tests_test_cxx_CXXFLAGS = -std=c++17 -Wall -Wextra $(GLIB_CFLAGS) $(PTHREAD_CFLAGS)
 tests_test_cxx_LDADD = $(TEST_LIBS)
 endif
+# What must and must not compile (tests/compile-check.sh, in tests/local.mk).
+COMPILE_TESTS += \
+	tests/compile/cxx-table-ok.cc \
+	tests/compile/cxx-table-not-copyable.cc
 
 # Python: a ctypes package, imported from the source tree by the unittest
 # modules; a small C library makes pointers for them to adopt and retain.

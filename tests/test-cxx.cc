@@ -5,7 +5,10 @@
  * objlife_cxx::make<T> throws std::system_error with init's errno, after
  * which nothing is left and release never ran. Every case counts inits,
  * releases and references, and ends with no widget alive. A global ref
- * is put at exit before the leak report looks.
+ * is put at exit before the leak report looks. objlife_cxx::table<T>
+ * registers, looks up and withdraws widgets, throwing std::system_error
+ * with the errno, and keeps its request callable as long as it may call
+ * it.
  */
 #include <objlife/objlife.hpp>
 
@@ -13,8 +16,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <unordered_set>
@@ -511,6 +517,353 @@ void test_global_ref_is_put_before_the_exit_report()
 	g_test_trap_assert_stderr("");
 }
 
+// ---- table ------------------------------------------------------------------
+
+using wtable = objlife_cxx::table<widget>;
+using namespace std::chrono_literals;
+
+static_assert(!std::is_copy_constructible<wtable>::value && !std::is_copy_assignable<wtable>::value,
+	      "a table has one owner");
+static_assert(std::is_nothrow_move_constructible<wtable>::value &&
+		      std::is_nothrow_move_assignable<wtable>::value,
+	      "a table moves without throwing");
+
+// The errno of the std::system_error @fn throws; 0 when it throws none.
+int thrown_errno(const std::function<void()> &fn)
+{
+	try {
+		fn();
+	} catch (const std::system_error &e) {
+		g_assert_true(e.code().category() == std::generic_category());
+		return e.code().value();
+	}
+	return 0;
+}
+
+void test_table_register_lookup_unregister_round_trip()
+{
+	counts c;
+	{
+		wtable t("cxx-round-trip");
+		wref w = new_widget(c);
+		std::uint64_t key = t.register_object(w);
+
+		g_assert_cmpuint(key, ==, 1);
+		g_assert_cmpuint(w.use_count(), ==, 2);   // the table's own
+		g_assert_cmpuint(t.count(), ==, 1);
+		{
+			wref found = t.lookup(key);
+
+			g_assert_true(found == w);
+			g_assert_cmpuint(w.use_count(), ==, 3);
+		}
+		g_assert_false(bool(t.lookup(key + 1)));
+		t.unregister(w);
+		g_assert_cmpuint(t.count(), ==, 0);
+		g_assert_false(bool(t.lookup(key)));
+		g_assert_cmpuint(w.use_count(), ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+		// Out of the table: it may be registered again.
+		g_assert_cmpuint(t.register_object(w, 40), ==, 40);
+		g_assert_true(t.unregister(w, 0ms));
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_table_picks_keys_past_every_key_used()
+{
+	counts c;
+	{
+		wtable t("cxx-keys");
+		wref a = new_widget(c), b = new_widget(c), d = new_widget(c);
+
+		g_assert_cmpuint(t.register_object(a), ==, 1);
+		g_assert_cmpuint(t.register_object(b, 10), ==, 10);
+		g_assert_cmpuint(t.register_object(d), ==, 11);
+		g_assert_true(t.lookup(10) == b);
+		t.unregister(a);
+		t.unregister(b);
+		t.unregister(d);
+	}
+	g_assert_cmpint(c.releases, ==, 3);
+	assert_none_alive();
+}
+
+void test_table_errors_throw_errno_and_change_nothing()
+{
+	counts c;
+	{
+		wtable t("cxx-errors"), other("cxx-errors-other");
+		wref a = new_widget(c), b = new_widget(c);
+		std::uint64_t key = t.register_object(a);
+
+		g_assert_cmpint(thrown_errno([&] { (void)t.register_object(b, key); }), ==, EEXIST);
+		g_assert_cmpint(thrown_errno([&] { (void)t.register_object(a); }), ==, EBUSY);
+		g_assert_cmpint(thrown_errno([&] { (void)other.register_object(a); }), ==, EBUSY);
+		g_assert_cmpint(thrown_errno([&] { (void)t.register_object(wref()); }), ==, EINVAL);
+		g_assert_cmpuint(b.use_count(), ==, 1);
+		g_assert_cmpuint(a.use_count(), ==, 2);
+		g_assert_cmpuint(t.count(), ==, 1);
+		g_assert_cmpint(thrown_errno([&] { t.unregister(b); }), ==, ENOENT);
+		g_assert_cmpint(thrown_errno([&] { (void)other.unregister(a, 10ms); }), ==, ENOENT);
+		g_assert_cmpint(thrown_errno([&] { t.unregister(wref()); }), ==, EINVAL);
+		g_assert_true(t.lookup(key) == a);
+		t.unregister(a);
+		g_assert_cmpint(thrown_errno([&] { t.unregister(a); }), ==, ENOENT);
+	}
+	g_assert_cmpint(c.releases, ==, 2);
+	assert_none_alive();
+}
+
+void test_table_unregister_times_out_while_another_reference_is_held()
+{
+	counts c;
+	{
+		wtable t("cxx-timeout");
+		wref w = new_widget(c);
+		std::uint64_t key = t.register_object(w);
+		wref other = w;
+		auto start = std::chrono::steady_clock::now();
+
+		g_assert_false(t.unregister(w, 50ms));
+		// The library counts whole milliseconds: 49.x ms may be its 50.
+		g_assert_true(std::chrono::steady_clock::now() - start >= 45ms);
+		// Withdrawn all the same: no lookup finds it, and it does not count.
+		g_assert_false(bool(t.lookup(key)));
+		g_assert_cmpuint(t.count(), ==, 0);
+		g_assert_cmpuint(w.use_count(), ==, 2);   // the table's is gone
+		other.reset();
+		g_assert_true(t.unregister(w, 50ms));
+		g_assert_cmpuint(w.use_count(), ==, 1);
+		g_assert_cmpint(c.releases, ==, 0);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_table_visit_lends_each_object_and_stops_on_non_zero()
+{
+	counts c;
+	{
+		wtable t("cxx-visit");
+		std::vector<wref> ws;
+		std::map<std::uint64_t, widget *> seen;
+
+		for (int i = 0; i < 5; i++) {
+			ws.push_back(new_widget(c));
+			(void)t.register_object(ws.back());
+		}
+		int ret = t.visit([&](const wref &w, std::uint64_t key) {
+			g_assert_cmpuint(w.use_count(), ==, 3);   // ws's, the table's, the visit's
+			seen[key] = w.get();
+		});
+		g_assert_cmpint(ret, ==, 0);
+		g_assert_cmpuint(seen.size(), ==, 5);
+		for (std::size_t i = 0; i < ws.size(); i++)
+			g_assert_true(seen.at(i + 1) == ws[i].get());
+
+		int calls = 0;
+		g_assert_cmpint(t.visit([&](const wref &, std::uint64_t) { return ++calls == 2 ? -7 : 0; }), ==, -7);
+		g_assert_cmpint(calls, ==, 2);
+
+		calls = 0;
+		bool caught = false;
+		try {
+			(void)t.visit([&](const wref &, std::uint64_t) -> bool {
+				calls++;
+				throw std::runtime_error("stop here");
+			});
+		} catch (const std::runtime_error &e) {
+			caught = std::string(e.what()) == "stop here";
+		}
+		g_assert_true(caught);
+		g_assert_cmpint(calls, ==, 1);
+
+		// A shutdown: objects withdrawn from inside the visit, whose
+		// reference is then the only one left, and released by its put.
+		widget *third = ws[2].get();
+		ws.clear();
+		wref kept;
+		ret = t.visit([&](const wref &w, std::uint64_t key) {
+			if (key == 3)
+				kept = w;   // a copy: a reference of its own
+			else
+				t.unregister(w);
+		});
+		g_assert_cmpint(ret, ==, 0);
+		g_assert_cmpint(c.releases, ==, 4);
+		g_assert_cmpuint(t.count(), ==, 1);
+		g_assert_true(kept.get() == third);
+		g_assert_cmpuint(kept.use_count(), ==, 2);
+		t.unregister(kept);
+		g_assert_cmpuint(t.count(), ==, 0);
+		g_assert_cmpuint(kept.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 5);
+	assert_none_alive();
+}
+
+void test_table_request_is_called_when_the_wait_starts()
+{
+	counts c;
+	{
+		wtable t("cxx-request");
+		wref w = new_widget(c);
+		wref other = w;
+		std::vector<std::pair<widget *, std::chrono::seconds>> calls;
+
+		(void)t.register_object(w);
+		t.set_request([&calls](const wref &obj, std::chrono::seconds waited) {
+			calls.emplace_back(obj.get(), waited);
+		});
+		g_assert_false(t.unregister(w, 50ms));
+		g_assert_cmpuint(calls.size(), ==, 1);
+		g_assert_true(calls[0].first == w.get());
+		g_assert_true(calls[0].second == 0s);
+
+		// A request that makes the holder let go: the wait ends.
+		t.set_request([&other](const wref &, std::chrono::seconds) { other.reset(); });
+		t.unregister(w);
+		g_assert_false(bool(other));
+		g_assert_cmpuint(calls.size(), ==, 1);   // the first callable was replaced
+		g_assert_cmpuint(w.use_count(), ==, 1);
+
+		// No holder but the caller: no wait, no call.
+		t.set_request(nullptr);
+		(void)t.register_object(w);
+		t.unregister(w);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
+void test_table_keeps_the_request_callable_until_replaced_or_destroyed()
+{
+	auto token = std::make_shared<int>(0);
+	{
+		wtable t("cxx-request-life");
+
+		t.set_request([token](const wref &, std::chrono::seconds) {});
+		g_assert_cmpint(token.use_count(), ==, 2);
+		t.set_request([](const wref &, std::chrono::seconds) {});
+		g_assert_cmpint(token.use_count(), ==, 1);
+		t.set_request([token](const wref &, std::chrono::seconds) {});
+		g_assert_cmpint(token.use_count(), ==, 2);
+
+		wtable moved = std::move(t);   // the callable goes with the table
+		g_assert_cmpint(token.use_count(), ==, 2);
+	}
+	g_assert_cmpint(token.use_count(), ==, 1);
+}
+
+void test_table_move_leaves_the_source_empty()
+{
+	counts c;
+	{
+		wtable a("cxx-move-a");
+		wref w = new_widget(c);
+		std::uint64_t key = a.register_object(w);
+		wtable b = std::move(a);
+
+		g_assert_false(bool(a));   // NOLINT(bugprone-use-after-move): the point of the test
+		g_assert_null(a.native_handle());
+		g_assert_true(bool(b));
+		g_assert_false(bool(a.lookup(key)));
+		g_assert_cmpuint(a.count(), ==, 0);
+		g_assert_cmpint(thrown_errno([&] { (void)a.register_object(w); }), ==, EINVAL);
+		g_assert_cmpint(thrown_errno([&] { (void)a.visit([](const wref &, std::uint64_t) {}); }), ==, EINVAL);
+		g_assert_true(b.lookup(key) == w);
+
+		// Move assignment destroys the table the target held, which
+		// withdraws the object only it held.
+		wtable d("cxx-move-d");
+		(void)d.register_object(new_widget(c));
+		d = std::move(b);
+		g_assert_cmpint(c.releases, ==, 1);
+		g_assert_false(bool(b));   // NOLINT(bugprone-use-after-move)
+		g_assert_cmpuint(d.count(), ==, 1);
+		g_assert_true(d.lookup(key) == w);
+		d.unregister(w);
+		g_assert_cmpuint(w.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 2);
+	assert_none_alive();
+}
+
+void test_table_destructor_withdraws_what_nobody_else_holds()
+{
+	counts c;
+	{
+		wtable t("cxx-destroy");
+
+		for (int i = 0; i < 3; i++)
+			(void)t.register_object(new_widget(c));   // only the table holds them
+		g_assert_cmpint(c.releases, ==, 0);
+	}
+	g_assert_cmpint(c.releases, ==, 3);
+	assert_none_alive();
+}
+
+// A table destroyed while a withdrawn object is still held elsewhere
+// cannot be freed: its registration ends at that object's last put.
+// The destructor says so on stderr, and the last put still works.
+counts busy_counts;
+
+void test_table_destroyed_while_an_object_is_held_says_so()
+{
+	if (g_test_subprocess()) {
+		wref w = new_widget(busy_counts);
+		{
+			wtable t("cxx-busy");
+
+			(void)t.register_object(w);
+		}
+		g_assert_cmpuint(w.use_count(), ==, 1);   // the table's reference is gone
+		w.reset();
+		g_assert_cmpint(busy_counts.releases, ==, 1);
+		assert_none_alive();
+		return;
+	}
+	g_test_trap_subprocess(nullptr, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("objlife: table \"cxx-busy\" destroyed while objects withdrawn from it are "
+				  "still held elsewhere (1 now, *); the table is never freed*");
+}
+
+void test_table_lookups_on_threads_while_unregistering()
+{
+	counts c;
+	{
+		wtable t("cxx-threads");
+		wref w = new_widget(c);
+		std::uint64_t key = t.register_object(w);
+		std::atomic<bool> withdrawn{false};
+		std::atomic<int> found_after{0};
+		std::vector<std::thread> threads;
+
+		for (int i = 0; i < 3; i++) {
+			threads.emplace_back([&] {
+				while (!withdrawn.load()) {
+					wref r = t.lookup(key);
+					g_assert_true(!r || r == w);
+				}
+				for (int n = 0; n < 1000; n++)
+					found_after += bool(t.lookup(key));
+			});
+		}
+		std::this_thread::sleep_for(5ms);
+		t.unregister(w);   // waits for the references the lookups hold
+		withdrawn = true;
+		for (std::thread &th : threads)
+			th.join();
+		g_assert_cmpint(found_after, ==, 0);
+		g_assert_cmpuint(w.use_count(), ==, 1);
+	}
+	g_assert_cmpint(c.releases, ==, 1);
+	assert_none_alive();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -544,6 +897,26 @@ int main(int argc, char **argv)
 	g_test_add_func("/cxx/threads/four-threads-copy-one-ref", test_four_threads_copy_one_ref);
 	g_test_add_func("/cxx/exit/global-ref-is-put-before-the-exit-report",
 			test_global_ref_is_put_before_the_exit_report);
+	g_test_add_func("/cxx/table/register-lookup-unregister-round-trip",
+			test_table_register_lookup_unregister_round_trip);
+	g_test_add_func("/cxx/table/picks-keys-past-every-key-used", test_table_picks_keys_past_every_key_used);
+	g_test_add_func("/cxx/table/errors-throw-errno-and-change-nothing",
+			test_table_errors_throw_errno_and_change_nothing);
+	g_test_add_func("/cxx/table/unregister-times-out-while-another-reference-is-held",
+			test_table_unregister_times_out_while_another_reference_is_held);
+	g_test_add_func("/cxx/table/visit-lends-each-object-and-stops-on-non-zero",
+			test_table_visit_lends_each_object_and_stops_on_non_zero);
+	g_test_add_func("/cxx/table/request-is-called-when-the-wait-starts",
+			test_table_request_is_called_when_the_wait_starts);
+	g_test_add_func("/cxx/table/keeps-the-request-callable-until-replaced-or-destroyed",
+			test_table_keeps_the_request_callable_until_replaced_or_destroyed);
+	g_test_add_func("/cxx/table/move-leaves-the-source-empty", test_table_move_leaves_the_source_empty);
+	g_test_add_func("/cxx/table/destructor-withdraws-what-nobody-else-holds",
+			test_table_destructor_withdraws_what_nobody_else_holds);
+	g_test_add_func("/cxx/table/destroyed-while-an-object-is-held-says-so",
+			test_table_destroyed_while_an_object_is_held_says_so);
+	g_test_add_func("/cxx/table/lookups-on-threads-while-unregistering",
+			test_table_lookups_on_threads_while_unregistering);
 
 	return g_test_run();
 }
