@@ -34,6 +34,7 @@ BINDINGS_PY_FILES = \
 	tests/bindings/python/test_c_interop.py \
 	tests/bindings/python/test_library.py \
 	tests/bindings/python/test_ref.py \
+	tests/bindings/python/test_table.py \
 	tests/bindings/python/test_type.py
 EXTRA_DIST += $(BINDINGS_PY_FILES) tests/bindings/python.sh
 check_LTLIBRARIES += tests/bindings/olhelper.la

@@ -36,12 +36,25 @@ Lifetimes the package takes care of:
 
 A Ref is not locked: two threads may each use their own Ref to the same
 object, but must not close one Ref while another thread uses it.
+
+A Table publishes objects under integer keys: lookup() finds them from
+any thread, unregister() withdraws one and waits for its other holders:
+
+    with objlife.Table("sessions") as sessions:
+        key = sessions.register(ref)          # the table's own reference
+        found = sessions.lookup(key)          # a Ref of its own, or None
+        found.close()
+        sessions.unregister(ref, timeout=5)   # TimeoutError: still held elsewhere
 """
 
 import ctypes
 import errno as _errno
+import itertools
+import math
 import os
+import sys
 import threading
+import warnings
 import weakref
 
 from . import _library
@@ -51,6 +64,7 @@ __all__ = [
     "ObjectType",
     "ObjectView",
     "Ref",
+    "Table",
     "live_count",
     "leak_check",
     "library_path",
@@ -476,6 +490,343 @@ class ObjectType:
 
     def __repr__(self):
         return "<objlife.ObjectType %r size=%d>" % (self._name, self._size)
+
+
+# ---------------------------------------------------------------------------
+# Registration tables
+# ---------------------------------------------------------------------------
+
+# The data pointer the C library hands back to the trampolines below: an
+# int token, never an address of a Python object.
+_tokens = itertools.count(1)
+# token -> _TableState, from a Table's creation until the C table can no
+# longer call its request function (freed, or its request function cleared).
+_tables = {}
+# token -> _VisitCall, for the duration of one objlife_table_visit().
+_visits = {}
+# C tables that could not be freed (objects withdrawn from them were still
+# held elsewhere when they were closed): never freed, see Table.close().
+_abandoned = []
+
+_INT_MAX = 2 ** 31 - 1
+_KEY_MAX = 2 ** 64 - 1
+
+
+def _request_trampoline(address, waited_s, token):
+    """The request function of every table: calls the Table's current
+    callable with a Ref valid during the call. An exception goes to
+    sys.unraisablehook (ctypes reports it), as one from release does."""
+    state = _tables.get(token)
+    fn = state.request if state is not None else None
+    if fn is None:
+        return
+    ref = Ref.retain(address)
+    try:
+        fn(ref, waited_s)
+    finally:
+        ref.close()
+
+
+class _VisitCall:
+    __slots__ = ("fn", "error")
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.error = None
+
+
+def _visit_trampoline(address, key, token):
+    """objlife_table_visit()'s fn: must never let an exception out (ctypes
+    would print it and go on with the visit)."""
+    call = _visits.get(token)
+    if call is None:
+        return 0
+    try:
+        return 1 if call.fn(address, key) else 0
+    except BaseException as e:
+        call.error = e
+        return 1
+
+
+_REQUEST = _library.REQUEST_FN(_request_trampoline)
+_NO_REQUEST = _library.REQUEST_FN()   # NULL
+_VISIT = _library.VISIT_FN(_visit_trampoline)
+
+
+def _c_visit(handle, fn):
+    """objlife_table_visit() calling fn(address, key), which holds a
+    reference for the call and stops the visit by returning a true value.
+    Returns the C result; raises what fn raised."""
+    call = _VisitCall(fn)
+    token = next(_tokens)
+    _visits[token] = call
+    try:
+        err = _lib.objlife_table_visit(handle, _VISIT, token)
+    finally:
+        del _visits[token]
+    error, call.error = call.error, None
+    if error is not None:
+        try:
+            raise error
+        finally:
+            error = None   # no cycle through the traceback's frames
+    return err
+
+
+def _table_error(err, what, name):
+    if err == _errno.ENOMEM:
+        return MemoryError("objlife: out of memory: %s table %r" % (what, name))
+    # OSError picks the subclass of the errno: FileExistsError for EEXIST,
+    # FileNotFoundError for ENOENT, TimeoutError for ETIMEDOUT.
+    return OSError(err, "objlife: cannot %s table %r: %s" % (what, name, os.strerror(err)))
+
+
+def _key_of(key):
+    if isinstance(key, bool) or not isinstance(key, int):
+        raise TypeError("objlife: a key is an int")
+    if not 0 <= key <= _KEY_MAX:
+        raise ValueError("objlife: a key is between 0 and 2**64 - 1")
+    return key
+
+
+def _address_of_ref(ref):
+    if not isinstance(ref, Ref):
+        raise TypeError("objlife: a table registers and withdraws Refs, not %r" % type(ref).__name__)
+    return ref._checked_address()
+
+
+def _timeout_ms(timeout):
+    """None: as long as it takes (-1). Seconds, rounded up to a
+    millisecond; beyond INT_MAX ms, as long as it takes."""
+    if timeout is None:
+        return -1
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError("objlife: timeout is None or a number of seconds")
+    if not timeout >= 0:
+        raise ValueError("objlife: timeout is None or a number of seconds, not negative")
+    ms = timeout * 1000
+    if ms > _INT_MAX:
+        return -1
+    return int(math.ceil(ms))
+
+
+class _TableState:
+    """A table's C handle and request callable, held apart from the Table:
+    its finalizer and the request trampoline hold this, never the Table."""
+
+    __slots__ = ("handle", "name", "token", "request")
+
+    def __init__(self, handle, name):
+        self.handle = handle
+        self.name = name
+        self.token = next(_tokens)
+        self.request = None
+
+
+def _withdraw_all(handle):
+    """Withdraws, without waiting, every object still registered; returns
+    how many are still held elsewhere."""
+    held = [0]
+
+    def withdraw(address, key):
+        # The visit's reference is the one unregister needs.
+        if _lib.objlife_unregister(handle, address, 0) == -_errno.ETIMEDOUT:
+            held[0] += 1
+        return False
+
+    _c_visit(handle, withdraw)
+    return held[0]
+
+
+def _close_table(state):
+    """The finalizer of a Table: runs once, at close(), collection or exit."""
+    handle = state.handle
+    err = _lib.objlife_table_free(handle)
+    held = 0
+    if err == -_errno.EBUSY:
+        held = _withdraw_all(handle)
+        err = _lib.objlife_table_free(handle)
+    if err != 0:
+        # No call to the request callable from now on; calls running on
+        # other threads have returned.
+        _lib.objlife_table_set_request(handle, _NO_REQUEST, None)
+        _abandoned.append(handle)
+    del _tables[state.token]
+    state.request = None
+    if err != 0:
+        message = ("objlife: table %r closed while objects withdrawn from it are still held elsewhere "
+                   "(%d now, more if an unregister timed out earlier); the table is never freed: "
+                   "their last puts end their registrations" % (state.name, held))
+        try:
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+        except Exception:   # late at interpreter exit
+            sys.stderr.write(message + "\n")
+
+
+class Table:
+    """A registration table: objects published under integer keys.
+
+    register(ref) publishes an object (the table takes a reference of its
+    own) and returns its key; lookup(key) returns a Ref of its own, from
+    any thread, without a lock; unregister(ref, timeout) withdraws it (no
+    lookup finds it from then on) and waits for its other holders.
+
+    Errors are OSError with the errno (FileExistsError, FileNotFoundError,
+    TimeoutError for EEXIST, ENOENT, ETIMEDOUT), MemoryError for ENOMEM.
+
+    close() (also at the end of a ``with`` block, or by the finalizer when
+    an unclosed Table is collected or the interpreter exits) frees the
+    table. Objects still registered are withdrawn first, without waiting:
+    the ones nobody else holds are released. If an object withdrawn from
+    it is still held elsewhere, its registration ends only at its last
+    put, which needs the C table: the table is then never freed, its
+    request callable is dropped, and a RuntimeWarning says so. A closed
+    Table raises ValueError on every use but close() and closed.
+
+    Every method may be called from several threads at once, but close(),
+    which must not overlap another call on the same Table.
+    """
+
+    __slots__ = ("_state", "_finalizer", "__weakref__")
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError("objlife: a table's name is a str")
+        encoded = name.encode("utf-8")
+        if b"\0" in encoded:
+            raise ValueError("objlife: a table's name has no NUL character")
+        handle = _lib.objlife_table_new(encoded)
+        if not handle:
+            err = ctypes.get_errno()
+            raise _table_error(err, "create", name)
+        state = _TableState(handle, name)
+        _tables[state.token] = state
+        self._state = state
+        self._finalizer = weakref.finalize(self, _close_table, state)
+
+    def _checked_handle(self):
+        if not self._finalizer.alive:
+            raise ValueError("objlife: the Table is closed")
+        return self._state.handle
+
+    @property
+    def name(self):
+        return self._state.name
+
+    @property
+    def closed(self):
+        return not self._finalizer.alive
+
+    def register(self, ref, key=0):
+        """Publishes ref's object under key, or under a key the table picks
+        when key is 0 (one no object had in this table before); returns
+        the key. The table takes a reference of its own; ref keeps its.
+        Raises FileExistsError (EEXIST: another object, registered or
+        being withdrawn, has the key), OSError EBUSY (the object is in a
+        table already), EINVAL (a dying or saturated object), ENOSPC (no
+        key left to pick), MemoryError; nothing changes then."""
+        handle = self._checked_handle()
+        address = _address_of_ref(ref)
+        k = ctypes.c_uint64(_key_of(key))
+        err = _lib.objlife_register(handle, address, ctypes.byref(k))
+        if err:
+            raise _table_error(-err, "register in", self._state.name)
+        return k.value
+
+    def lookup(self, key):
+        """A new Ref to the object registered under key, or None: none is,
+        or it is being withdrawn. Takes no lock."""
+        handle = self._checked_handle()
+        address = _lib.objlife_lookup(handle, _key_of(key))
+        if not address:
+            return None
+        return Ref._own(address, _type_of(address))
+
+    def unregister(self, ref, timeout=None):
+        """Withdraws ref's object: no lookup finds it from now on, the
+        table drops its reference. Then waits until no one but the callers
+        of unregister holds it, at most timeout seconds (rounded up to a
+        millisecond; None: as long as it takes, with a DRAIN_WAIT report
+        after 1 s and every 10 s); the object is then out of the table and
+        may be registered again. The GIL is released while it waits.
+
+        Raises TimeoutError (ETIMEDOUT) when others still hold it: it stays
+        withdrawn; call again to wait again, or close ref and the last
+        holder's put ends the registration. FileNotFoundError (ENOENT): not
+        in this table."""
+        handle = self._checked_handle()
+        address = _address_of_ref(ref)
+        err = _lib.objlife_unregister(handle, address, _timeout_ms(timeout))
+        if err:
+            raise _table_error(-err, "unregister from", self._state.name)
+
+    def count(self):
+        """How many objects are registered (withdrawn ones not counted)."""
+        return _lib.objlife_table_count(self._checked_handle())
+
+    def visit(self, fn):
+        """Calls fn(ref, key) for every object registered when the call
+        starts and still registered at its turn. ref is a Ref of its own,
+        closed when fn returns (clone() it to keep a reference); fn may
+        call anything, unregister(ref) included (a shutdown that withdraws
+        every object). A true value returned by fn stops the visit and is
+        returned; otherwise visit returns None. An exception from fn stops
+        it and propagates."""
+        if not callable(fn):
+            raise TypeError("objlife: visit() takes a callable")
+        handle = self._checked_handle()
+        keys = []
+        err = _c_visit(handle, lambda address, key: keys.append(key))
+        if err:
+            raise _table_error(-err, "visit", self._state.name)
+        for key in keys:
+            ref = self.lookup(key)
+            if ref is None:
+                continue   # withdrawn since
+            try:
+                result = fn(ref, key)
+            finally:
+                ref.close()
+            if result:
+                return result
+        return None
+
+    def set_request(self, fn):
+        """fn(ref, waited_s) is called on the thread in unregister() when a
+        wait for other holders starts (waited_s 0) and with each DRAIN_WAIT
+        report (1, 11, 21 ... s), to ask the holders to let go. ref is
+        valid during the call (clone() it to keep a reference). None: no
+        callable. The table keeps fn until it is replaced or the table is
+        closed. An exception from fn goes to sys.unraisablehook. Returns
+        once calls to the previous callable on other threads have
+        returned."""
+        if fn is not None and not callable(fn):
+            raise TypeError("objlife: set_request() takes a callable or None")
+        handle = self._checked_handle()
+        self._state.request = fn
+        # Always the same function and token: the callable is looked up
+        # at each call, so that concurrent calls cannot install a stale one.
+        _lib.objlife_table_set_request(handle, _REQUEST, self._state.token)
+
+    def close(self):
+        """Frees the table (see the class documentation); a second close
+        does nothing."""
+        self._finalizer()
+
+    def __enter__(self):
+        self._checked_handle()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __reduce__(self):
+        raise TypeError("objlife: a Table cannot be pickled")
+
+    def __repr__(self):
+        if self.closed:
+            return "<objlife.Table %r (closed)>" % self._state.name
+        return "<objlife.Table %r count=%d>" % (self._state.name, self.count())
 
 
 def live_count(type=None):

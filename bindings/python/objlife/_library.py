@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 
-__all__ = ["lib", "Header", "Ops", "INIT_FN", "RELEASE_FN", "path"]
+__all__ = ["lib", "Header", "Ops", "INIT_FN", "RELEASE_FN", "REQUEST_FN", "VISIT_FN", "path"]
 
 # The file names of soname 0, per platform.
 if sys.platform == "darwin":
@@ -113,6 +113,10 @@ class Header(ctypes.Structure):
 
 INIT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 RELEASE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+# objlife_request_fn: (obj, waited_s, data).
+REQUEST_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint, ctypes.c_void_p)
+# objlife_table_visit()'s fn: (obj, key, data) -> int.
+VISIT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p)
 
 
 class Ops(ctypes.Structure):
@@ -144,3 +148,13 @@ _declare("objlife_refcount", ctypes.c_uint32, _obj)
 _declare("objlife_ops_of", ctypes.c_void_p, _obj)
 _declare("objlife_live_count", ctypes.c_size_t, ctypes.c_void_p)
 _declare("objlife_leak_check", ctypes.c_size_t, ctypes.c_void_p)
+
+_table = ctypes.c_void_p
+_declare("objlife_table_new", _table, ctypes.c_char_p)
+_declare("objlife_table_free", ctypes.c_int, _table)
+_declare("objlife_register", ctypes.c_int, _table, _obj, ctypes.POINTER(ctypes.c_uint64))
+_declare("objlife_lookup", _obj, _table, ctypes.c_uint64)
+_declare("objlife_unregister", ctypes.c_int, _table, _obj, ctypes.c_int)
+_declare("objlife_table_set_request", None, _table, REQUEST_FN, ctypes.c_void_p)
+_declare("objlife_table_count", ctypes.c_size_t, _table)
+_declare("objlife_table_visit", ctypes.c_int, _table, VISIT_FN, ctypes.c_void_p)
