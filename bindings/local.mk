@@ -54,7 +54,8 @@ BINDINGS_RUST_FILES = \
 	bindings/rust/build.rs \
 	bindings/rust/src/lib.rs \
 	bindings/rust/src/sys.rs \
-	bindings/rust/tests/ref.rs
+	bindings/rust/tests/ref.rs \
+	bindings/rust/tests/table.rs
 EXTRA_DIST += $(BINDINGS_RUST_FILES) tests/bindings/cargo.sh
 if ENABLE_BINDING_TESTS
 TESTS += tests/bindings/cargo.sh

@@ -42,10 +42,39 @@
 //! only when `T` is both: a clone dropped on another thread may run
 //! release there, and every clone reads the same `T`.
 //!
+//! [`Table<T>`] is a registration table: `register` publishes a `Ref<T>`
+//! under a key, `lookup` finds it from any thread without a lock, and
+//! `unregister` withdraws it and waits for its other holders:
+//!
+//! ```
+//! # use objlife::{Error, Header, Object, Ref, Table, Type};
+//! # #[repr(C)]
+//! # struct Session { header: Header }
+//! # unsafe impl Object for Session {}
+//! # impl Type for Session {
+//! #     const NAME: &'static str = "session";
+//! #     type Args = ();
+//! #     fn init(_: ()) -> Result<Self, Error> { Ok(Session { header: Header::new() }) }
+//! # }
+//! use std::time::Duration;
+//!
+//! let sessions = Table::<Session>::new("sessions")?;
+//! let s = Ref::<Session>::new(())?;
+//! let key = sessions.register(&s)?;                    // the table's own reference
+//! let found = sessions.lookup(key).expect("registered"); // a Ref of its own
+//! assert!(Ref::ptr_eq(&found, &s));
+//! drop(found);
+//! sessions.unregister(&s, Some(Duration::from_secs(5)))?;
+//! assert!(sessions.lookup(key).is_none());
+//! # Ok::<(), Error>(())
+//! ```
+//!
 //! Panics do not cross the C library: a panic in `init` is carried over
 //! and resumed by `Ref::new`; a panic in `release` (or in `T`'s `Drop`) is
 //! resumed by the `Ref` drop that ran it, and aborts the process when the
-//! last put came from C, where nothing could catch it.
+//! last put came from C, where nothing could catch it. A panic in a
+//! table's request callable is resumed by the [`Table::unregister`] that
+//! called it, and aborts when the unregister came from C.
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -58,11 +87,13 @@ use std::fmt;
 use std::io;
 use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
-use std::ops::Deref;
-use std::os::raw::{c_int, c_void};
+use std::ops::{ControlFlow, Deref};
+use std::os::raw::{c_int, c_uint, c_void};
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::{self, NonNull};
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+use std::time::Duration;
 
 pub mod sys;
 
@@ -140,8 +171,9 @@ pub trait Type: Object + Sized + 'static {
 // Errors
 // ---------------------------------------------------------------------------
 
-/// An errno: why the library refused to allocate (`ENOMEM`, `EINVAL`), or
-/// what a failing [`Type::init`] returned.
+/// An errno: why the library refused to allocate (`ENOMEM`, `EINVAL`),
+/// what a failing [`Type::init`] returned, or why a [`Table`] call failed
+/// (`EEXIST`, `EBUSY`, `ENOENT`, `ETIMEDOUT`, ...).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Error {
     errno: i32,
@@ -157,6 +189,13 @@ impl Error {
     /// The errno value.
     pub fn errno(&self) -> i32 {
         self.errno
+    }
+
+    /// The errno as the standard library classifies it:
+    /// `io::ErrorKind::TimedOut` for `ETIMEDOUT`, `NotFound` for `ENOENT`,
+    /// `AlreadyExists` for `EEXIST`, ...
+    pub fn kind(&self) -> io::ErrorKind {
+        io::Error::from_raw_os_error(self.errno).kind()
     }
 
     // What init returns to the C library: -errno, or a positive value,
@@ -508,6 +547,351 @@ impl<T: Object> fmt::Pointer for Ref<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Pointer::fmt(&self.ptr, f)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------------
+
+/// What [`Table::set_request`] takes: called with the object being
+/// withdrawn and how long the wait has lasted.
+pub type RequestFn<T> = dyn Fn(&Ref<T>, Duration) + Send + Sync;
+
+// What the C table's request data points to: on the heap, so that the
+// Table may move. The callable is shared, so that a call running on one
+// thread keeps the callable it started with while another replaces it.
+struct TableShared<T: Object> {
+    name: CString,
+    request: Mutex<Option<Arc<RequestFn<T>>>>,
+}
+
+// C tables dropped while objects withdrawn from them were still held
+// elsewhere: never freed (their last puts end those registrations, and
+// need the table), kept reachable here.
+#[allow(dead_code)] // never read: it keeps the table reachable
+struct Abandoned(*mut sys::objlife_table);
+unsafe impl Send for Abandoned {}
+static ABANDONED: Mutex<Vec<Abandoned>> = Mutex::new(Vec::new());
+
+thread_local! {
+    // Whether this thread is inside Table::unregister, which can resume a
+    // panic from the request callable; and that panic.
+    static IN_RUST_UNREGISTER: Cell<bool> = const { Cell::new(false) };
+    static REQUEST_PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
+}
+
+unsafe extern "C" fn request_trampoline<T: Object>(obj: *mut sys::objlife, waited_s: c_uint, data: *mut c_void) {
+    // The Table's shared state outlives every call: set to NULL, or the C
+    // table freed, before it goes.
+    let shared = unsafe { &*(data as *const TableShared<T>) };
+    let request = shared.request.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let request = match request {
+        Some(request) => request,
+        None => return,
+    };
+    // The waiting caller's reference, lent for the call.
+    let lent = ManuallyDrop::new(unsafe { Ref::from_raw(obj as *mut T) });
+    let result = panic::catch_unwind(AssertUnwindSafe(|| request(&lent, Duration::from_secs(waited_s.into()))));
+    if let Err(payload) = result {
+        if IN_RUST_UNREGISTER.try_with(|u| u.get()).unwrap_or(false) {
+            // The first panic of the wait is resumed; later ones are dropped.
+            let _ = REQUEST_PANIC.try_with(|slot| {
+                let mut slot = slot.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(payload);
+                }
+            });
+        } else {
+            eprintln!(
+                "objlife: the request callable of table {:?} panicked in an unregister made outside Rust, \
+                 where the panic cannot go; aborting",
+                shared.name
+            );
+            std::process::abort();
+        }
+    }
+}
+
+unsafe extern "C" fn collect_key(_obj: *mut sys::objlife, key: u64, data: *mut c_void) -> c_int {
+    let keys = unsafe { &mut *(data as *mut Vec<u64>) };
+    match panic::catch_unwind(AssertUnwindSafe(|| keys.push(key))) {
+        Ok(()) => 0,
+        Err(_) => 1, // no room for the key: seen as ENOMEM
+    }
+}
+
+// The timeout of objlife_unregister: None or more than INT_MAX ms, as long
+// as it takes (-1); otherwise milliseconds, rounded up.
+fn timeout_ms(timeout: Option<Duration>) -> c_int {
+    match timeout {
+        None => -1,
+        Some(d) => {
+            let ms = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
+            if ms > c_int::MAX as u128 {
+                -1
+            } else {
+                ms as c_int
+            }
+        }
+    }
+}
+
+/// A registration table whose objects are `T`s: [`register`] publishes a
+/// `Ref<T>` under a `u64` key, [`lookup`] finds it from any thread without
+/// a lock, [`unregister`] withdraws it (no lookup finds it from then on)
+/// and waits for its other holders.
+///
+/// Errors are [`Error`]s carrying the errno; [`Error::kind`] classifies
+/// them (`TimedOut`, `NotFound`, `AlreadyExists`).
+///
+/// `Send` and `Sync` when `T` is both, as `Ref<T>`: every method takes
+/// `&self` and may run on several threads at once (the C API is
+/// thread-safe); lookups on any thread hand out `Ref<T>`s there.
+///
+/// Dropping the table frees it. Objects still registered are withdrawn
+/// first, without waiting, as a collection drops the references it holds:
+/// those nobody else holds are released. If an object withdrawn from it
+/// (then, or by an `unregister` that timed out) is still held elsewhere,
+/// its registration ends only at its last put, which needs the C table:
+/// the table is then never freed (it is kept reachable, so leak checkers
+/// do not count it), its request callable is dropped, and a line on
+/// stderr says so. Drop the holders first to be sure it is freed.
+///
+/// [`register`]: Table::register
+/// [`lookup`]: Table::lookup
+/// [`unregister`]: Table::unregister
+pub struct Table<T: Object> {
+    raw: NonNull<sys::objlife_table>,
+    shared: Box<TableShared<T>>,
+    _holds: PhantomData<Ref<T>>,
+}
+
+unsafe impl<T: Object + Send + Sync> Send for Table<T> {}
+unsafe impl<T: Object + Send + Sync> Sync for Table<T> {}
+
+impl<T: Object> Table<T> {
+    /// An empty table named `name` (in reports). `EINVAL` when the name
+    /// has a NUL byte, `ENOMEM`.
+    pub fn new(name: &str) -> Result<Table<T>, Error> {
+        let name = CString::new(name).map_err(|_| Error::from_errno(libc_errno::EINVAL))?;
+        let raw = unsafe { sys::objlife_table_new(name.as_ptr()) };
+        let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        match NonNull::new(raw) {
+            Some(raw) => Ok(Table {
+                raw,
+                shared: Box::new(TableShared {
+                    name,
+                    request: Mutex::new(None),
+                }),
+                _holds: PhantomData,
+            }),
+            None => Err(Error::from_errno(errno)),
+        }
+    }
+
+    /// Publishes `obj` under a key the table picks (one no object had in
+    /// this table before) and returns it. The table takes a reference of
+    /// its own. `EBUSY`: `obj` is in a table already; `EINVAL`: a dying or
+    /// saturated object; `ENOSPC`: no key left; `ENOMEM`. Nothing changes
+    /// on error.
+    pub fn register(&self, obj: &Ref<T>) -> Result<u64, Error> {
+        self.register_with_key(obj, 0)
+    }
+
+    /// As [`register`](Table::register), under `key` (0: the table picks
+    /// one); returns the key. `EEXIST`: another object, registered or
+    /// being withdrawn, has it.
+    pub fn register_with_key(&self, obj: &Ref<T>, key: u64) -> Result<u64, Error> {
+        let mut key = key;
+        let err = unsafe { sys::objlife_register(self.raw.as_ptr(), obj.header(), &mut key) };
+        if err != 0 {
+            return Err(Error::from_errno(-err));
+        }
+        Ok(key)
+    }
+
+    /// A new reference to the object registered under `key`, or `None`:
+    /// none is, or it is being withdrawn. Takes no lock.
+    pub fn lookup(&self, key: u64) -> Option<Ref<T>> {
+        let obj = unsafe { sys::objlife_lookup(self.raw.as_ptr(), key) };
+        // Only Ref<T>s are registered through a Table<T>.
+        NonNull::new(obj as *mut T).map(|ptr| Ref {
+            ptr,
+            _owns: PhantomData,
+        })
+    }
+
+    /// Withdraws `obj`: no lookup finds it from now on, and the table
+    /// drops its reference. Then waits until no one but the callers of
+    /// `unregister` holds it, at most `timeout` (rounded up to a
+    /// millisecond; `None`, or more than `i32::MAX` ms, as long as it
+    /// takes, with a DRAIN_WAIT report after 1 s and every 10 s); `obj` is
+    /// then out of the table and may be registered again.
+    ///
+    /// `ETIMEDOUT` (`Error::kind()` is `TimedOut`) when others still hold
+    /// it: it stays withdrawn; call again to wait again, or drop your
+    /// references and the last holder's drop ends the registration.
+    /// `ENOENT`: `obj` is not in this table.
+    pub fn unregister(&self, obj: &Ref<T>, timeout: Option<Duration>) -> Result<(), Error> {
+        let outer = IN_RUST_UNREGISTER.try_with(|u| u.replace(true)).ok();
+        let err = unsafe { sys::objlife_unregister(self.raw.as_ptr(), obj.header(), timeout_ms(timeout)) };
+        if let Some(was) = outer {
+            let _ = IN_RUST_UNREGISTER.try_with(|u| u.set(was));
+        }
+        let pending = REQUEST_PANIC.try_with(|slot| slot.borrow_mut().take()).ok().flatten();
+        if let Some(payload) = pending {
+            if !thread::panicking() {
+                panic::resume_unwind(payload);
+            }
+        }
+        if err != 0 {
+            return Err(Error::from_errno(-err));
+        }
+        Ok(())
+    }
+
+    /// How many objects are registered now (withdrawn ones not counted).
+    pub fn count(&self) -> usize {
+        unsafe { sys::objlife_table_count(self.raw.as_ptr()) }
+    }
+
+    /// Calls `f(obj, key)` for every object registered when the call
+    /// starts and still registered at its turn. `obj` is a reference of
+    /// the visit's own, dropped after the call (clone it to keep one); `f`
+    /// may call anything, `unregister(obj, ..)` included (a shutdown that
+    /// withdraws every object). `ControlFlow::Break(b)` stops the visit,
+    /// which returns `Ok(Some(b))`; `Ok(None)` when every object was
+    /// visited. `ENOMEM`: nothing visited. A panic in `f` goes through.
+    pub fn visit<B, F>(&self, mut f: F) -> Result<Option<B>, Error>
+    where
+        F: FnMut(&Ref<T>, u64) -> ControlFlow<B>,
+    {
+        // The keys first, then a lookup of each: `f` runs in Rust, with a
+        // reference of the visit's own, which its unregister can wait for.
+        for key in self.keys()? {
+            if let Some(obj) = self.lookup(key) {
+                if let ControlFlow::Break(b) = f(&obj, key) {
+                    return Ok(Some(b));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Has `request(obj, waited)` called on the thread in `unregister`
+    /// when a wait for other holders starts (`waited` zero) and with each
+    /// DRAIN_WAIT report (1 s, 11 s, 21 s...), to ask the holders to let
+    /// go, as vfio's request op does; `None` removes it. The table keeps
+    /// the closure until it is replaced or the table is dropped; calls may
+    /// run on several threads at once. Returns once calls to the previous
+    /// closure on other threads have returned. A panic in it is resumed
+    /// by the `unregister` that called it (once that returns).
+    pub fn set_request(&self, request: Option<Box<RequestFn<T>>>) {
+        let request: Option<Arc<RequestFn<T>>> = request.map(Arc::from);
+        let previous = {
+            let mut slot = self.shared.request.lock().unwrap_or_else(|e| e.into_inner());
+            mem::replace(&mut *slot, request)
+        };
+        // Always the same function and data: calls find the closure current
+        // when they run, so concurrent set_request calls cannot leave the C
+        // table with one already dropped.
+        unsafe {
+            sys::objlife_table_set_request(
+                self.raw.as_ptr(),
+                Some(request_trampoline::<T>),
+                &*self.shared as *const TableShared<T> as *mut c_void,
+            )
+        };
+        drop(previous);
+    }
+
+    /// The table's name.
+    pub fn name(&self) -> &CStr {
+        &self.shared.name
+    }
+
+    /// The C table, for the C API. The `Table` keeps owning it; register
+    /// only objects of type `T` in it.
+    pub fn as_ptr(&self) -> *mut sys::objlife_table {
+        self.raw.as_ptr()
+    }
+
+    // The keys of the objects registered now.
+    fn keys(&self) -> Result<Vec<u64>, Error> {
+        let mut keys: Vec<u64> = Vec::new();
+        let err = unsafe {
+            sys::objlife_table_visit(
+                self.raw.as_ptr(),
+                Some(collect_key),
+                &mut keys as *mut Vec<u64> as *mut c_void,
+            )
+        };
+        match err {
+            0 => Ok(keys),
+            1 => Err(Error::from_errno(libc_errno::ENOMEM)),
+            _ => Err(Error::from_errno(-err)),
+        }
+    }
+}
+
+impl<T: Object> Drop for Table<T> {
+    /// Frees the table, withdrawing what it still holds; see [`Table`].
+    fn drop(&mut self) {
+        let raw = self.raw.as_ptr();
+        let mut err = unsafe { sys::objlife_table_free(raw) };
+        let mut held = 0usize;
+        let mut panicked = None;
+        if err != 0 {
+            for key in self.keys().unwrap_or_default() {
+                if let Some(obj) = self.lookup(key) {
+                    // Without waiting: @obj is the only reference it may keep.
+                    let withdrawn = unsafe { sys::objlife_unregister(raw, obj.header(), 0) };
+                    if withdrawn != 0 && Error::from_errno(-withdrawn).kind() == io::ErrorKind::TimedOut {
+                        held += 1;
+                    }
+                    // Maybe the last put: a panic in release comes back
+                    // once the table is dealt with.
+                    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(obj))) {
+                        panicked.get_or_insert(payload);
+                    }
+                }
+            }
+            err = unsafe { sys::objlife_table_free(raw) };
+        }
+        if err != 0 {
+            // No call to the closure from now on; calls running on other
+            // threads have returned.
+            unsafe { sys::objlife_table_set_request(raw, None, ptr::null_mut()) };
+            ABANDONED.lock().unwrap_or_else(|e| e.into_inner()).push(Abandoned(raw));
+            eprintln!(
+                "objlife: table {:?} dropped while objects withdrawn from it are still held elsewhere \
+                 ({} now, more if an unregister timed out earlier); the table is never freed: their last \
+                 puts end their registrations",
+                self.shared.name, held
+            );
+        }
+        if let Some(payload) = panicked {
+            if !thread::panicking() {
+                panic::resume_unwind(payload);
+            }
+        }
+    }
+}
+
+impl<T: Object> fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table")
+            .field("name", &self.shared.name)
+            .field("count", &self.count())
+            .finish()
+    }
+}
+
+// The two errno values the crate needs itself, the same on every platform
+// the library builds for.
+mod libc_errno {
+    pub const ENOMEM: i32 = 12;
+    pub const EINVAL: i32 = 22;
 }
 
 // ---------------------------------------------------------------------------

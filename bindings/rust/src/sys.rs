@@ -44,6 +44,22 @@ pub struct objlife_ops {
     pub cache: c_uint,
 }
 
+/// `struct objlife_table`: a registration table. Opaque: only pointers to
+/// it exist, made by `objlife_table_new`.
+#[repr(C)]
+pub struct objlife_table {
+    _opaque: [u8; 0],
+}
+
+/// `objlife_request_fn`: asks the holders of an object being withdrawn to
+/// let go; `waited_s` is 0 when the wait starts. Called on the thread in
+/// `objlife_unregister`, with no library lock held.
+pub type objlife_request_fn = Option<unsafe extern "C" fn(obj: *mut objlife, waited_s: c_uint, data: *mut c_void)>;
+
+/// The function `objlife_table_visit` calls, with a reference held; a
+/// non-zero return stops the visit.
+pub type objlife_visit_fn = Option<unsafe extern "C" fn(obj: *mut objlife, key: u64, data: *mut c_void) -> c_int>;
+
 /// The value a count is pinned at after a misuse.
 pub const OBJLIFE_REFCOUNT_SATURATED: u32 = 0xc000_0000;
 
@@ -76,4 +92,30 @@ extern "C" {
     pub fn objlife_leak_check(out: *mut c_void) -> usize;
     /// Leaves `obj` out of live counts and leak reports from now on.
     pub fn objlife_may_leak(obj: *mut objlife);
+
+    /// A new, empty table (`name` is copied), or NULL with errno EINVAL or ENOMEM.
+    pub fn objlife_table_new(name: *const c_char) -> *mut objlife_table;
+    /// Frees an empty table: 0, -EBUSY (objects registered or being
+    /// withdrawn, or a thread in `objlife_unregister` on it), -EINVAL.
+    pub fn objlife_table_free(t: *mut objlife_table) -> c_int;
+    /// Publishes `obj` under `*key` (0: the table picks one and stores it);
+    /// the table takes a reference. 0, -EEXIST, -EBUSY, -EINVAL, -ENOSPC
+    /// or -ENOMEM; nothing changes on error.
+    pub fn objlife_register(t: *mut objlife_table, obj: *mut objlife, key: *mut u64) -> c_int;
+    /// A new reference to the object registered under `key`, or NULL with
+    /// errno ENOENT (EINVAL for a NULL table). Takes no lock.
+    pub fn objlife_lookup(t: *mut objlife_table, key: u64) -> *mut objlife;
+    /// Withdraws `obj` (the caller holds a reference) and waits, at most
+    /// `timeout_ms` (< 0: as long as it takes), for its other holders. 0,
+    /// -ETIMEDOUT (still withdrawn), -ENOENT or -EINVAL.
+    pub fn objlife_unregister(t: *mut objlife_table, obj: *mut objlife, timeout_ms: c_int) -> c_int;
+    /// Sets the table's request function (None: none); returns once calls
+    /// to the earlier one on other threads have returned.
+    pub fn objlife_table_set_request(t: *mut objlife_table, request: objlife_request_fn, data: *mut c_void);
+    /// Objects registered now, withdrawn ones not counted; 0 for NULL.
+    pub fn objlife_table_count(t: *mut objlife_table) -> usize;
+    /// Calls `visit` on every object registered at the start and still
+    /// registered at its turn, with a reference held and no lock; its
+    /// non-zero return stops the visit and is returned. -EINVAL, -ENOMEM.
+    pub fn objlife_table_visit(t: *mut objlife_table, visit: objlife_visit_fn, data: *mut c_void) -> c_int;
 }
