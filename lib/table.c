@@ -74,15 +74,25 @@
 /* What a lookup reads: immutable once linked but for next and withdrawn.
  * A resize links copies, so that the chains lookups walk never change
  * under them. */
+/* Each on a cache line of its own, from the node slab below: lookups read
+ * every node of a chain, and a node that shared a line with a user's
+ * object next to it in the heap would make them miss on every put of
+ * that object by another thread. */
+#define NODE_SIZE 64
 struct tnode {
 	uint64_t key;
 	struct objlife *obj;
 	struct tnode *next;            /* atomic */
 	uint32_t withdrawn;            /* atomic: set by the first unregister */
-	struct tnode *retired_next;    /* on the retired list, once unlinked */
-};
+	struct tnode *retired_next;    /* on the retired or the free list */
+} __attribute__((aligned(NODE_SIZE)));
 
+/* Every lookup reads the header and a bucket: padded on both sides (the
+ * array is allocated 64 bytes longer), so that no line of it is shared
+ * with memory next to it in the heap, a user's object that another thread
+ * writes. */
 struct buckets {
+	char pad[48];
 	unsigned shift;                /* 64 - log2(buckets) */
 	size_t mask;
 	struct buckets *retired_next;
@@ -102,7 +112,6 @@ struct reg {
 };
 
 struct objlife_table {
-	struct buckets *bk;            /* atomic: NULL until the first register */
 	size_t nodes;                  /* linked: registered and withdrawn */
 	size_t registered;
 	uint64_t next_key;             /* above every key used so far */
@@ -112,6 +121,10 @@ struct objlife_table {
 	unsigned request_calls;        /* running now */
 	unsigned unregistering;        /* threads in objlife_unregister() */
 	pthread_cond_t request_done;
+	/* What every lookup reads, on a line of its own (see buckets). */
+	char pad_before[64];
+	struct buckets *bk;            /* atomic: NULL until the first register */
+	char pad_after[64 - sizeof(void *)];
 	char name[];
 };
 
@@ -133,6 +146,18 @@ static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ol_amap regs = { .use = OL_MEM_TABLE };
 static struct tnode *retired_nodes;
 static struct buckets *retired_buckets;
+
+/* The node slab (tables lock): nodes come from chunks of this many bytes,
+ * and go back to the free list, not to the allocator, until the process
+ * exits with none in use. */
+#define NODE_CHUNK 4096
+struct node_chunk {
+	struct node_chunk *next;
+	void *mem;                     /* what ol_malloc() returned */
+};
+static struct node_chunk *node_chunks;
+static struct tnode *node_free_list;
+static size_t nodes_in_use;
 
 static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reader *readers;
@@ -164,6 +189,65 @@ static void sleep_us(unsigned us)
 #else
 # define ol_cpu_relax() __asm__ volatile("" ::: "memory")
 #endif
+
+/* ------------------------------------------------------------------ */
+/* The node slab                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Tables lock held. A zeroed node, or NULL. */
+static struct tnode *node_alloc(void)
+{
+	struct tnode *n = node_free_list;
+
+	if (!n) {
+		struct node_chunk *c = ol_malloc(OL_MEM_TABLE, sizeof(*c));
+		char *mem = c ? ol_malloc(OL_MEM_TABLE, NODE_CHUNK + NODE_SIZE - 1) : NULL;
+		char *p, *end;
+
+		if (!mem) {
+			ol_free(c);
+			return NULL;
+		}
+		c->mem = mem;
+		c->next = node_chunks;
+		node_chunks = c;
+		p = (char *)(((uintptr_t)mem + NODE_SIZE - 1) & ~(uintptr_t)(NODE_SIZE - 1));
+		for (end = mem + NODE_CHUNK + NODE_SIZE - 1; p + NODE_SIZE <= end; p += NODE_SIZE) {
+			struct tnode *f = (struct tnode *)(void *)p;
+
+			f->retired_next = node_free_list;
+			node_free_list = f;
+		}
+		n = node_free_list;
+	}
+	node_free_list = n->retired_next;
+	memset(n, 0, sizeof(*n));
+	nodes_in_use++;
+	return n;
+}
+
+/* Tables lock held, no lookup can still read @n. */
+static void node_free(struct tnode *n)
+{
+	n->retired_next = node_free_list;
+	node_free_list = n;
+	nodes_in_use--;
+}
+
+/* Tables lock held: the chunks go, once no node is in use. */
+static void node_slab_free(void)
+{
+	if (nodes_in_use)
+		return;
+	while (node_chunks) {
+		struct node_chunk *c = node_chunks;
+
+		node_chunks = c->next;
+		ol_free(c->mem);
+		ol_free(c);
+	}
+	node_free_list = NULL;
+}
 
 /* ------------------------------------------------------------------ */
 /* Grace periods                                                      */
@@ -265,7 +349,7 @@ static void synchronize(void)
 	while (nodes) {
 		struct tnode *next = nodes->retired_next;
 
-		ol_free(nodes);
+		node_free(nodes);
 		nodes = next;
 	}
 	while (bks) {
@@ -386,9 +470,12 @@ void ol_table_exit(void)
 	/* With no other reader, nobody can be walking a retired node. */
 	if (alone)
 		synchronize();
-	/* The map of registrations, once no table has any. */
+	/* The map of registrations and the node slab, once no table has
+	 * any. */
 	if (regs.n == 0)
 		ol_amap_free(&regs);
+	if (alone)
+		node_slab_free();
 	pthread_mutex_unlock(&tables_lock);
 }
 
@@ -420,7 +507,7 @@ static struct tnode *node_find(const struct objlife_table *t, uint64_t key)
 static struct buckets *buckets_new(unsigned log)
 {
 	size_t n = (size_t)1 << log;
-	struct buckets *bk = ol_calloc(OL_MEM_TABLE, 1, sizeof(*bk) + n * sizeof(bk->b[0]));
+	struct buckets *bk = ol_calloc(OL_MEM_TABLE, 1, sizeof(*bk) + n * sizeof(bk->b[0]) + 64);
 
 	if (bk) {
 		bk->shift = 64 - log;
@@ -451,12 +538,12 @@ static bool table_resize(struct objlife_table *t, unsigned log)
 		return false;
 	for (i = 0; old && i <= old->mask; i++) {
 		for (n = old->b[i]; n; n = n->next) {
-			struct tnode *c = ol_malloc(OL_MEM_TABLE, sizeof(*c));
+			struct tnode *c = node_alloc();
 
 			if (!c) {
 				while (copies) {
 					n = copies->retired_next;
-					ol_free(copies);
+					node_free(copies);
 					copies = n;
 				}
 				ol_free(bk);
@@ -602,13 +689,14 @@ int objlife_register(struct objlife_table *t, struct objlife *obj, uint64_t *key
 		return -EINVAL;
 	}
 	reg = ol_calloc(OL_MEM_TABLE, 1, sizeof(*reg));
-	node = ol_calloc(OL_MEM_TABLE, 1, sizeof(*node));
-	if (!reg || !node) {
-		ol_free(reg);
-		ol_free(node);
+	if (!reg)
 		return -ENOMEM;
-	}
 	pthread_mutex_lock(&tables_lock);
+	node = node_alloc();
+	if (!node) {
+		err = -ENOMEM;
+		goto out;
+	}
 	k = *key;
 	if (ol_amap_find(&regs, (uintptr_t)obj))
 		err = -EBUSY;
@@ -655,9 +743,10 @@ int objlife_register(struct objlife_table *t, struct objlife *obj, uint64_t *key
 	reg = NULL;
 	node = NULL;
 out:
+	if (node)
+		node_free(node);
 	pthread_mutex_unlock(&tables_lock);
 	ol_free(reg);
-	ol_free(node);
 	return err;
 }
 
@@ -669,7 +758,8 @@ out:
  * object unless it is withdrawn or dying. The second test makes the
  * compare-and-swap the lookup's moment: one that took its reference after
  * the withdrawal started gives it back (*@undo). */
-static struct objlife *take(struct tnode *n, struct objlife **undo)
+static inline __attribute__((always_inline)) struct objlife *take(struct tnode *n,
+								  struct objlife **undo)
 {
 	struct objlife *obj;
 
