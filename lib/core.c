@@ -174,29 +174,43 @@ static __attribute__((noinline)) bool static_not_released(struct objlife *obj)
 	return false;
 }
 
-static inline __attribute__((always_inline)) bool run_release(struct objlife *obj)
+/* The release itself, once nothing stands in its way but a running init. */
+static inline __attribute__((always_inline)) bool release_now(struct objlife *obj)
 {
-	const struct objlife_ops *ops = obj->_ops;
-	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
+	void (*release)(struct objlife *obj) = obj->_ops->release;
 
-	/* One test for the two kinds of object whose last put is not simply
-	 * the end: static ones, and those a table still knows. */
-	if (ol_unlikely(info & (OL_STATIC | OL_REGISTERED))) {
-		if (info & OL_STATIC)
-			return static_not_released(obj);
-		if (!ol_table_released(obj))
-			return false;
-	}
 	if (ol_unlikely(initialising != NULL) && in_frames(initialising, obj)) {
 		put_inside_init(obj);
 		return false;
 	}
-	if (ops->release)
-		call_release(obj, ops->release);
+	if (release)
+		call_release(obj, release);
 	/* A release that took a reference already got a GET_ON_ZERO report
 	 * and a saturated count, and so did a racing get on the dead object:
 	 * someone may keep the pointer, so leak. */
 	return ol_load32(&obj->_count, OL_RELAXED) == 0;
+}
+
+/* A static object, or one that a table still knows (table.c decides):
+ * out of line, so that the common last put keeps its registers. */
+static __attribute__((noinline)) bool release_unusual(struct objlife *obj, uint32_t info)
+{
+	if (info & OL_STATIC)
+		return static_not_released(obj);
+	if (!ol_table_released(obj))
+		return false;
+	return release_now(obj);
+}
+
+static inline __attribute__((always_inline)) bool run_release(struct objlife *obj)
+{
+	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
+
+	/* One test for the two kinds of object whose last put is not simply
+	 * the end: static ones, and those a table still knows. */
+	if (ol_unlikely(info & (OL_STATIC | OL_REGISTERED)))
+		return release_unusual(obj, info);
+	return release_now(obj);
 }
 
 bool ol_run_release(struct objlife *obj)
