@@ -67,12 +67,14 @@ tests_test_threads_SOURCES = tests/test-threads.c tests/testutil.h
 tests_test_threads_CFLAGS = $(TEST_CFLAGS)
 tests_test_threads_LDADD = $(TEST_LIBS)
 
+# White-box: fails the library's own allocations (tests/memfail.h).
 # -export-dynamic: a tracker stack names a test function through dladdr()
 # when there is no debug information to read.
-tests_test_table_SOURCES = tests/test-table.c tests/testutil.h
+tests_test_table_SOURCES = tests/test-table.c tests/testutil.h tests/memfail.h
+tests_test_table_CPPFLAGS = $(WHITEBOX_CPPFLAGS)
 tests_test_table_CFLAGS = $(TEST_CFLAGS)
 tests_test_table_LDFLAGS = -export-dynamic
-tests_test_table_LDADD = $(TEST_LIBS)
+tests_test_table_LDADD = $(WHITEBOX_LIBS)
 
 # White-box: holds livecount.c's lock.
 tests_test_livecount_SOURCES = tests/test-livecount.c tests/testutil.h
