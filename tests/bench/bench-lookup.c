@@ -218,6 +218,22 @@ static BENCH_NOINLINE void by_rwlock(struct world *w, const uint64_t *hot, uint6
 	}
 }
 
+/* The same walk and reference with no lock at all: unsafe against a
+ * concurrent withdrawal, so no program can use it, but nothing is written
+ * that another thread reads. Its two-thread time against its one-thread
+ * time is what this machine gives any lookup that shares nothing. */
+static BENCH_NOINLINE void by_nothing(struct world *w, const uint64_t *hot, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		struct objlife *obj = objlife_get(hfind(&w->h, hot[i % HOT_KEYS]));
+
+		bench_escape(obj);
+		objlife_put(obj);
+	}
+}
+
 static BENCH_NOINLINE void by_objlife(struct world *w, const uint64_t *hot, uint64_t n)
 {
 	uint64_t i;
@@ -329,3 +345,5 @@ LOOKUP_IMPL(bench_lookup_objlife, by_objlife, 0);
 LOOKUP_IMPL(bench_lookup_mutex_2t, by_mutex, 2);
 LOOKUP_IMPL(bench_lookup_rwlock_2t, by_rwlock, 2);
 LOOKUP_IMPL(bench_lookup_objlife_2t, by_objlife, 2);
+LOOKUP_IMPL(bench_lookup_unlocked, by_nothing, 0);
+LOOKUP_IMPL(bench_lookup_unlocked_2t, by_nothing, 2);

@@ -95,6 +95,9 @@ extern const struct bench_impl bench_lookup_objlife;
 extern const struct bench_impl bench_lookup_mutex_2t;
 extern const struct bench_impl bench_lookup_rwlock_2t;
 extern const struct bench_impl bench_lookup_objlife_2t;
+/* The hand-written walk and get with no lock: unsafe, for scale only. */
+extern const struct bench_impl bench_lookup_unlocked;
+extern const struct bench_impl bench_lookup_unlocked_2t;
 
 /* bench-objlife-noinline.c: the same calls through the exported symbols. */
 extern const struct bench_impl bench_objlife_exported_refpair;
