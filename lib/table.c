@@ -106,7 +106,6 @@ struct reg {
 	struct objlife *obj;
 	struct tnode *node;            /* its node in the table's current buckets */
 	uint32_t waiters;              /* atomic: threads in objlife_unregister() */
-	bool withdrawn;
 	uint32_t ended;                /* atomic: out of the table, every waiter returns 0;
 					  the last one frees it */
 };
@@ -849,6 +848,13 @@ static struct reg *reg_of(const struct objlife *obj)
 	return (struct reg *)ol_amap_find(&regs, (uintptr_t)obj);
 }
 
+/* Tables lock held: whether @reg's withdrawal has started. Its node says
+ * so: the lookups' flag is the one record of it. */
+static bool reg_withdrawn(const struct reg *reg)
+{
+	return ol_load32(&reg->node->withdrawn, OL_RELAXED);
+}
+
 /* Tables lock held, @reg withdrawn: the registration ends, and @obj may
  * be registered again. Its node goes after the next grace period; @reg
  * stays while threads wait on it (the last one frees it). */
@@ -996,11 +1002,10 @@ int objlife_unregister(struct objlife_table *t, struct objlife *obj, int timeout
 		pthread_mutex_unlock(&tables_lock);
 		return -ENOENT;
 	}
-	first = !reg->withdrawn;
+	first = !reg_withdrawn(reg);
 	(void)ol_add32(&reg->waiters, 1, OL_RELAXED);
 	t->unregistering++;
 	if (first) {
-		reg->withdrawn = true;
 		ol_store32(&reg->node->withdrawn, 1, OL_SEQ_CST);
 		t->registered--;
 		/* No lookup is still about to take a reference it found
@@ -1037,11 +1042,11 @@ bool ol_table_released(struct objlife *obj)
 
 	pthread_mutex_lock(&tables_lock);
 	reg = reg_of(obj);
-	if (reg && reg->withdrawn && ol_load32(&reg->waiters, OL_RELAXED) == 0) {
+	if (reg && reg_withdrawn(reg) && ol_load32(&reg->waiters, OL_RELAXED) == 0) {
 		reg_end(reg);
 		ol_free(reg);
 	} else if (reg) {
-		state = reg->withdrawn ? "being withdrawn from" : "registered in";
+		state = reg_withdrawn(reg) ? "being withdrawn from" : "registered in";
 		ol_type_copy(table, reg->table->name);
 	}
 	pthread_mutex_unlock(&tables_lock);
