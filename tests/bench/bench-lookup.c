@@ -16,7 +16,6 @@
 #include "objlife.h"
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -248,89 +247,63 @@ static BENCH_NOINLINE void by_objlife(struct world *w, const uint64_t *hot, uint
 
 /* ---- one thread, or two workers that live for the whole case -------- */
 
+struct lookup_state;
+
 struct lookup_worker {
-	pthread_t thread;
-	sem_t go, done;
 	struct lookup_state *st;
-	unsigned index;
-	uint64_t n;                      /* the batch; 0: quit */
+	unsigned index;                  /* which keys */
 };
 
 struct lookup_state {
 	struct world *w;
 	lookup_fn *fn;
-	unsigned nworkers;               /* 0: the calling thread */
-	struct lookup_worker worker[2];
+	struct lookup_worker worker[BENCH_MAX_WORKERS];
+	struct bench_workers *workers;   /* NULL: the calling thread looks up */
 };
 
-static void *lookup_worker_main(void *p)
+static void lookup_batch(void *arg, uint64_t n)
 {
-	struct lookup_worker *wk = p;
+	struct lookup_worker *wk = arg;
 
-	for (;;) {
-		sem_wait(&wk->go);
-		if (!wk->n)
-			break;
-		wk->st->fn(wk->st->w, wk->st->w->hot[wk->index], wk->n);
-		sem_post(&wk->done);
-	}
-	return NULL;
+	wk->st->fn(wk->st->w, wk->st->w->hot[wk->index], n);
 }
 
 static void *lookup_setup(size_t n, lookup_fn *fn, unsigned nworkers)
 {
 	struct lookup_state *st = calloc(1, sizeof(*st));
+	void *args[BENCH_MAX_WORKERS];
 	unsigned i;
 
 	if (!st)
 		return NULL;
 	st->w = world_get(n);
 	st->fn = fn;
-	st->nworkers = nworkers;
 	for (i = 0; i < nworkers; i++) {
-		struct lookup_worker *wk = &st->worker[i];
-
-		wk->st = st;
-		wk->index = i;
-		sem_init(&wk->go, 0, 0);
-		sem_init(&wk->done, 0, 0);
-		if (pthread_create(&wk->thread, NULL, lookup_worker_main, wk) != 0)
-			abort();
+		st->worker[i].st = st;
+		st->worker[i].index = i;
+		args[i] = &st->worker[i];
 	}
+	if (nworkers)
+		st->workers = bench_workers_start(nworkers, NULL, lookup_batch, NULL, args);
 	return st;
 }
 
 static BENCH_NOINLINE void lookup_run(void *state, uint64_t n)
 {
 	struct lookup_state *st = state;
-	unsigned i;
 
-	if (!n)
-		return;
-	if (!st->nworkers) {
+	if (st->workers)
+		bench_workers_run(st->workers, n);
+	else if (n)
 		st->fn(st->w, st->w->hot[0], n);
-		return;
-	}
-	for (i = 0; i < st->nworkers; i++) {
-		st->worker[i].n = n;
-		sem_post(&st->worker[i].go);
-	}
-	for (i = 0; i < st->nworkers; i++)
-		sem_wait(&st->worker[i].done);
 }
 
 static void lookup_teardown(void *state)
 {
 	struct lookup_state *st = state;
-	unsigned i;
 
-	for (i = 0; i < st->nworkers; i++) {
-		st->worker[i].n = 0;
-		sem_post(&st->worker[i].go);
-		pthread_join(st->worker[i].thread, NULL);
-		sem_destroy(&st->worker[i].go);
-		sem_destroy(&st->worker[i].done);
-	}
+	if (st->workers)
+		bench_workers_stop(st->workers);
 	world_put(st->w);
 	free(st);
 }

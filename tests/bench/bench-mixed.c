@@ -33,7 +33,6 @@
 
 #include <objlife.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,89 +288,66 @@ static BENCH_NOINLINE void ol_six_cached_doc(void **nodes, size_t k) { ol_build_
 typedef void doc_fn(void **nodes, size_t k);
 
 struct mixed_worker {
-	pthread_t thread;
-	sem_t go, done;
 	doc_fn *doc;
-	uint64_t n;                   /* the batch, in nodes; 0: quit */
 	void *nodes[MIXED_NODES];
 };
 
 struct mixed_state {
-	struct mixed_worker w[2];
-	unsigned nworkers;
+	struct mixed_worker w[BENCH_MAX_WORKERS];
+	struct bench_workers *workers;
 };
 
-static void *mixed_worker_main(void *p)
+static void mixed_batch(void *arg, uint64_t n)
 {
-	struct mixed_worker *w = p;
+	struct mixed_worker *w = arg;
+
+	while (n) {
+		size_t k = n < shape_len ? (size_t)n : shape_len;
+
+		w->doc(w->nodes, k);
+		n -= k;
+	}
+}
+
+/* This thread's cached memory goes back, as at any thread's exit. */
+static void mixed_last(void *arg)
+{
 	size_t i;
 
-	for (;;) {
-		sem_wait(&w->go);
-		if (!w->n)
-			break;
-		while (w->n) {
-			size_t k = w->n < shape_len ? (size_t)w->n : shape_len;
-
-			w->doc(w->nodes, k);
-			w->n -= k;
-		}
-		sem_post(&w->done);
-	}
-	/* This thread's cached memory goes back, as at any thread's exit. */
+	(void)arg;
 	for (i = 0; i <= N_MIXED_TYPES; i++)
 		objlife_cache_trim(&six_cached_ops[i]);
-	return NULL;
 }
 
 static void *mixed_setup(doc_fn *doc, unsigned nworkers)
 {
 	struct mixed_state *st = calloc(1, sizeof(*st));
+	void *args[BENCH_MAX_WORKERS];
 	unsigned i;
 
 	pthread_once(&shape_once, mixed_shape);
 	if (!st)
 		return NULL;
-	st->nworkers = nworkers;
 	for (i = 0; i < nworkers; i++) {
-		struct mixed_worker *w = &st->w[i];
-
-		w->doc = doc;
-		sem_init(&w->go, 0, 0);
-		sem_init(&w->done, 0, 0);
-		if (pthread_create(&w->thread, NULL, mixed_worker_main, w) != 0)
-			abort();
+		st->w[i].doc = doc;
+		args[i] = &st->w[i];
 	}
+	st->workers = bench_workers_start(nworkers, NULL, mixed_batch, mixed_last, args);
 	return st;
 }
 
 static BENCH_NOINLINE void mixed_run(void *state, uint64_t n)
 {
 	struct mixed_state *st = state;
-	unsigned i;
 
-	if (!n)
-		return;
-	for (i = 0; i < st->nworkers; i++) {
-		st->w[i].n = n;
-		sem_post(&st->w[i].go);
-	}
-	for (i = 0; i < st->nworkers; i++)
-		sem_wait(&st->w[i].done);
+	bench_workers_run(st->workers, n);
 }
 
 static void mixed_teardown(void *state)
 {
 	struct mixed_state *st = state;
-	unsigned i;
 
-	for (i = 0; i < st->nworkers; i++) {
-		st->w[i].n = 0;
-		sem_post(&st->w[i].go);
-		pthread_join(st->w[i].thread, NULL);
-		sem_destroy(&st->w[i].go);
-		sem_destroy(&st->w[i].done);
-	}
+	bench_workers_stop(st->workers);
 	free(st);
 }
 

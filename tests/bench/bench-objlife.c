@@ -175,26 +175,20 @@ void bench_objlife_unhold(void **objs, size_t n)
  * workers, each doing the whole batch at once on the same type: the time
  * is per operation per thread, as in the contended case.
  */
-#include <pthread.h>
-#include <semaphore.h>
-
 struct types_worker {
-	pthread_t thread;
-	sem_t go, done;
 	const struct objlife_ops *ops;
 	struct objlife_ops *others;   /* the types it used first */
 	size_t nothers;
-	uint64_t n;                   /* the batch; 0: quit */
 };
 
 struct types_state {
-	struct types_worker w[2];
-	unsigned nworkers;
+	struct types_worker w[BENCH_MAX_WORKERS];
+	struct bench_workers *workers;
 };
 
-static void *types_worker_main(void *p)
+static void types_first(void *arg)
 {
-	struct types_worker *w = p;
+	struct types_worker *w = arg;
 	size_t i;
 
 	for (i = 0; i < w->nothers; i++) {
@@ -204,27 +198,31 @@ static void *types_worker_main(void *p)
 			abort();
 		objlife_put(&s->ref);
 	}
-	sem_post(&w->done);
-	for (;;) {
-		sem_wait(&w->go);
-		if (!w->n)
-			break;
-		small_run(w->ops, w->n);
-		sem_post(&w->done);
-	}
+}
+
+static void types_batch(void *arg, uint64_t n)
+{
+	struct types_worker *w = arg;
+
+	small_run(w->ops, n);
+}
+
+static void types_last(void *arg)
+{
+	struct types_worker *w = arg;
+
 	objlife_cache_trim(w->ops);
-	return NULL;
 }
 
 static void *types_setup(const struct objlife_ops *ops, size_t types, unsigned nworkers)
 {
 	struct types_state *st = calloc(1, sizeof(*st));
+	void *args[BENCH_MAX_WORKERS];
 	unsigned i;
 	size_t j;
 
 	if (!st)
 		return NULL;
-	st->nworkers = nworkers;
 	for (i = 0; i < nworkers; i++) {
 		struct types_worker *w = &st->w[i];
 
@@ -235,27 +233,17 @@ static void *types_setup(const struct objlife_ops *ops, size_t types, unsigned n
 			abort();
 		for (j = 0; j < types; j++)
 			w->others[j].name = "bench-other";
-		sem_init(&w->go, 0, 0);
-		sem_init(&w->done, 0, 0);
-		if (pthread_create(&w->thread, NULL, types_worker_main, w) != 0)
-			abort();
+		args[i] = w;
 	}
-	for (i = 0; i < nworkers; i++)
-		sem_wait(&st->w[i].done);
+	st->workers = bench_workers_start(nworkers, types_first, types_batch, types_last, args);
 	return st;
 }
 
 static BENCH_NOINLINE void types_run(void *state, uint64_t n)
 {
 	struct types_state *st = state;
-	unsigned i;
 
-	for (i = 0; i < st->nworkers; i++) {
-		st->w[i].n = n;
-		sem_post(&st->w[i].go);
-	}
-	for (i = 0; i < st->nworkers; i++)
-		sem_wait(&st->w[i].done);
+	bench_workers_run(st->workers, n);
 }
 
 static void types_teardown(void *state)
@@ -263,14 +251,9 @@ static void types_teardown(void *state)
 	struct types_state *st = state;
 	unsigned i;
 
-	for (i = 0; i < st->nworkers; i++) {
-		st->w[i].n = 0;
-		sem_post(&st->w[i].go);
-		pthread_join(st->w[i].thread, NULL);
-		sem_destroy(&st->w[i].go);
-		sem_destroy(&st->w[i].done);
+	bench_workers_stop(st->workers);
+	for (i = 0; i < BENCH_MAX_WORKERS; i++)
 		free(st->w[i].others);
-	}
 	free(st);
 }
 

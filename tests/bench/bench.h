@@ -48,6 +48,19 @@ struct bench_impl {
 #define BENCH_SMALL 64
 #define BENCH_LARGE 1024
 
+/* bench-workers.c: one or two worker threads that live for a whole case.
+ * Each runs @first(args[i]) once (start returns when all have), then
+ * @batch(args[i], n) for every bench_workers_run(), which returns when
+ * each has done its whole batch, and @last(args[i]) when stopped. @first
+ * and @last may be NULL. */
+#define BENCH_MAX_WORKERS 2
+struct bench_workers;
+struct bench_workers *bench_workers_start(unsigned n, void (*first)(void *arg),
+					  void (*batch)(void *arg, uint64_t n),
+					  void (*last)(void *arg), void *const args[]);
+void bench_workers_run(struct bench_workers *ws, uint64_t n);
+void bench_workers_stop(struct bench_workers *ws);
+
 /* bench-raw.c: the floors. The lifecycle has two, calloc() and malloc() +
  * memset(), each with a hand-written count; the faster is the floor. */
 extern const struct bench_impl bench_raw_refpair;      /* C11 atomics */

@@ -17,6 +17,7 @@ tests_bench_objlife_bench_SOURCES = \
 	tests/bench/bench-objlife-noinline.c \
 	tests/bench/bench-mixed.c \
 	tests/bench/bench-lookup.c \
+	tests/bench/bench-workers.c \
 	tests/bench/bench-glib.c \
 	tests/bench/bench-cxx.cc
 tests_bench_objlife_bench_CFLAGS = $(AM_CFLAGS) $(BENCH_CFLAGS)
