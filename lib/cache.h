@@ -48,27 +48,10 @@ bool ol_cache_give_slow(struct ol_magazine *m, const struct objlife_ops *ops, vo
 			size_t size, uint32_t info);
 
 /* Zeroes a cached block of @size bytes for reuse, but for its header,
- * which the allocation path writes whole: for the sizes objects mostly
- * have without a call, in 16- and 32-byte stores that may overlap (as
- * memset() does inside). */
+ * which the allocation path writes whole. */
 static inline void ol_cache_zero(void *mem, size_t size)
 {
-	char *p = (char *)mem + sizeof(struct objlife);
-	size_t n = size - sizeof(struct objlife), off;
-
-	if (n >= 16 && n <= 32) {
-		__builtin_memset(p, 0, 16);
-		__builtin_memset(p + n - 16, 0, 16);
-	} else if (n > 32 && n <= 64) {
-		__builtin_memset(p, 0, 32);
-		__builtin_memset(p + n - 32, 0, 32);
-	} else if (n > 64 && n <= 256) {
-		for (off = 0; off + 32 < n; off += 32)
-			__builtin_memset(p + off, 0, 32);
-		__builtin_memset(p + n - 32, 0, 32);
-	} else {
-		memset(p, 0, n);
-	}
+	ol_zero((char *)mem + sizeof(struct objlife), size - sizeof(struct objlife));
 }
 
 /* The calling thread's magazine @m has a block for an allocation of

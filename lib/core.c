@@ -20,6 +20,7 @@
 #include "diag/diag.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* OBJLIFE_STATIC_INIT writes these flags from the public header. */
@@ -218,10 +219,38 @@ bool ol_run_release(struct objlife *obj)
 	return run_release(obj);
 }
 
-void ol_release(struct objlife *obj)
+/* Every last put but the common one (see ol_release()). */
+static __attribute__((noinline)) void release_any(struct objlife *obj)
 {
 	if (run_release(obj))
 		destroy(obj);
+}
+
+/* The last put of the common object: one that no table knows, not static,
+ * counted, its size in the header, of a type without release on the
+ * default allocator without a cache, in this thread's recent table, with
+ * no init running on the thread and no diagnostics. Nothing can stop its
+ * end but a racing get on the dead object (reported, the count pinned):
+ * then it leaks, as in release_now(). The steps are release_any()'s, in
+ * its order; every other last put is release_any(). */
+void ol_release(struct objlife *obj)
+{
+	const struct objlife_ops *ops = obj->_ops;
+	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
+	struct ol_thread_rec *rec = ol_thread_self->recent[ol_thread_slot(ops)];
+
+	if (ol_likely(!(info & (OL_STATIC | OL_REGISTERED | OL_BIG | OL_MAY_LEAK | OL_ALIGNED)) &&
+		      rec->ops == ops &&
+		      !((uintptr_t)ops->release | (uintptr_t)ops->free | ops->cache |
+			(uintptr_t)initialising) &&
+		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS))) {
+		if (ol_unlikely(ol_load32(&obj->_count, OL_RELAXED) != 0))
+			return;
+		ol_lc_count(&rec->live, OL_LC_GONE);
+		free(obj);
+		return;
+	}
+	release_any(obj);
 }
 
 /* Leaves @obj out of the live counts and leak listings from now on (the
@@ -285,14 +314,38 @@ static __attribute__((noinline)) bool remember_big(const struct objlife_ops *ops
 	return true;
 }
 
-struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, size_t align,
-				   void *arg)
+/* Runs ops->init on a new object inside a frame of the initialising list,
+ * and gives the memory back when it fails. */
+static inline __attribute__((always_inline)) struct objlife *run_init(struct objlife *obj,
+								      const struct objlife_ops *ops,
+								      void *arg)
+{
+	struct life_frame frame = { obj, initialising };
+	int ret;
+
+	initialising = &frame;
+	ret = ops->init(obj, arg);
+	initialising = frame.outer;
+	if (ol_unlikely(ret != 0))
+		return init_failed(obj, ret);
+	return obj;
+}
+
+/* Every allocation but the common one (see objlife_alloc_size()): bad
+ * input, ops->alloc or ops->cache, a size or an alignment malloc() does
+ * not serve as is, diagnostics, a type not in this thread's recent table
+ * or a thread without records. @caller: the user's code, for the
+ * registry. */
+static __attribute__((noinline)) struct objlife *alloc_any(const struct objlife_ops *ops,
+							   size_t size, size_t align, void *arg,
+							   const void *caller)
 {
 	struct objlife *obj = NULL;
 	struct ol_thread_rec *rec;
 	uint32_t flags = 0;
 	uint32_t info;
 	unsigned diag = ol_options();
+
 	if (ol_unlikely(!ops_are_valid(ops) || size < sizeof(struct objlife) ||
 			!is_power_of_two(align)))
 		return invalid();
@@ -331,21 +384,67 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 	ol_store32(&obj->_info, info | flags, OL_RELAXED);
 	/* Registered before init, so that init's own tracked gets find the
 	 * object, and an object whose failed init leaked references is listed
-	 * as the leak it is. The caller is the user's code: this function's
-	 * return address. */
+	 * as the leak it is. */
 	if (ol_unlikely(diag & OL_OPT_LEAKS))
-		ol_registry_add(obj, __builtin_return_address(0));
-	if (ops->init) {
-		struct life_frame frame = { obj, initialising };
-		int ret;
-
-		initialising = &frame;
-		ret = ops->init(obj, arg);
-		initialising = frame.outer;
-		if (ol_unlikely(ret != 0))
-			return init_failed(obj, ret);
-	}
+		ol_registry_add(obj, caller);
+	if (ops->init)
+		return run_init(obj, ops, arg);
 	return obj;
+}
+
+/* The common allocation: a valid type on the default allocator without a
+ * cache, a size and an alignment that malloc() serves as is, no
+ * diagnostics (OBJLIFE_DEBUG read and empty). One test each; the type's
+ * record must then be in this thread's recent table. */
+static inline __attribute__((always_inline)) bool alloc_is_plain(const struct objlife_ops *ops,
+								 size_t size, size_t align)
+{
+	return ops && ops->name && !((uintptr_t)ops->alloc | (uintptr_t)ops->free | ops->cache) &&
+	       size - sizeof(struct objlife) <= OL_MEMSET_MAX - sizeof(struct objlife) &&
+	       align <= OL_MALLOC_ALIGN && is_power_of_two(align) &&
+	       !(ol_load32(&ol_options_word, OL_RELAXED) & (OL_OPT_UNREAD | OL_OPT_OBJECT_HOOKS));
+}
+
+/* The common allocation once its record counted it: the memory, zeroed,
+ * the header, init. Out of line, so that the tests before it save no
+ * registers. */
+static __attribute__((noinline)) struct objlife *alloc_plain(const struct objlife_ops *ops,
+							     size_t size, void *arg)
+{
+	struct objlife *obj = malloc(size);
+
+	if (ol_unlikely(!obj)) {
+		errno = ENOMEM;
+		return no_memory(ops);
+	}
+	/* Compilers turn malloc() and zeroing back into calloc(), which is
+	 * slower here: not this time. */
+	__asm__("" : "+r"(obj));
+	ol_zero((char *)obj + sizeof(*obj), size - sizeof(*obj));
+	obj->_ops = ops;
+	ol_store32(&obj->_count, 1, OL_RELAXED);
+	ol_store32(&obj->_info, (uint32_t)size << OL_FLAG_BITS, OL_RELAXED);
+	if (ops->init)
+		return run_init(obj, ops, arg);
+	return obj;
+}
+
+/* The common case takes tests, two loads for the record and a count, then
+ * malloc() and the header (alloc_plain()); everything else is
+ * alloc_any(), whose steps these are, in its order. What a program that
+ * mixes types pays per object over malloc() is this. */
+struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, size_t align,
+				   void *arg)
+{
+	if (ol_likely(alloc_is_plain(ops, size, align))) {
+		struct ol_thread_rec *rec = ol_thread_self->recent[ol_thread_slot(ops)];
+
+		if (ol_likely(rec->ops == ops)) {
+			ol_lc_count(&rec->live, OL_LC_MADE);
+			return alloc_plain(ops, size, arg);
+		}
+	}
+	return alloc_any(ops, size, align, arg, __builtin_return_address(0));
 }
 
 const struct objlife_ops *objlife_ops_of(const struct objlife *obj)

@@ -21,19 +21,6 @@
 # include <malloc.h>
 #endif
 
-/* Alignments the C library's calloc() already gives every allocation. */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-# define OL_MALLOC_ALIGN _Alignof(max_align_t)
-#else
-# define OL_MALLOC_ALIGN (2 * sizeof(void *))
-#endif
-
-/* Up to this size malloc() and memset() beat calloc(): glibc's calloc()
- * skips the per-thread cache that malloc() takes small blocks from (16
- * against 11 ns for 64 bytes, 24 against 16 for 1 KiB, x86-64, glibc
- * 2.36). Above it calloc() can know that fresh pages are zero already. */
-#define OL_MEMSET_MAX 4096
-
 static void *aligned_zalloc(size_t size, size_t align)
 {
 	void *mem;

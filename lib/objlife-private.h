@@ -106,6 +106,45 @@ bool ol_array_grow(enum ol_mem_use use, void **array, size_t *cap, size_t need, 
  * library (hidden). */
 extern bool (*ol_mem_fail_hook)(enum ol_mem_use use, size_t size);
 
+/* The default allocator (no ops->alloc). Alignments the C library's
+ * malloc() already gives every allocation: */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+# define OL_MALLOC_ALIGN _Alignof(max_align_t)
+#else
+# define OL_MALLOC_ALIGN (2 * sizeof(void *))
+#endif
+/* Up to this size malloc() and zeroing beat calloc(): glibc's calloc()
+ * skips the per-thread cache that malloc() takes small blocks from (16
+ * against 11 ns for 64 bytes, 24 against 16 for 1 KiB, x86-64, glibc
+ * 2.36). Above it calloc() can know that fresh pages are zero already. */
+#define OL_MEMSET_MAX 4096
+
+/* Zeroes @n bytes at @p. The sizes objects mostly have (8 to 256 bytes)
+ * take no call and no loop but a short one: stores of 8, 16 or 32 bytes
+ * that may overlap, as memset() does inside. */
+static inline __attribute__((always_inline)) void ol_zero(void *p, size_t n)
+{
+	char *c = (char *)p;
+	size_t off;
+
+	if (n >= 16 && n <= 32) {
+		__builtin_memset(c, 0, 16);
+		__builtin_memset(c + n - 16, 0, 16);
+	} else if (n > 32 && n <= 64) {
+		__builtin_memset(c, 0, 32);
+		__builtin_memset(c + n - 32, 0, 32);
+	} else if (n > 64 && n <= 256) {
+		for (off = 0; off + 32 < n; off += 32)
+			__builtin_memset(c + off, 0, 32);
+		__builtin_memset(c + n - 32, 0, 32);
+	} else if (n >= 8 && n < 16) {
+		__builtin_memset(c, 0, 8);
+		__builtin_memset(c + n - 8, 0, 8);
+	} else {
+		__builtin_memset(c, 0, n);
+	}
+}
+
 /* Zeroed, aligned memory from ops->alloc or the default allocator. Sets
  * OL_ALIGNED in *@flags when the default allocator's aligned path served
  * it. Returns NULL with errno: ENOMEM, or EINVAL when ops->alloc returned
