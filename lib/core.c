@@ -228,11 +228,11 @@ static __attribute__((noinline)) void release_any(struct objlife *obj)
 
 /* The last put of the common object: one that no table knows, not static,
  * counted, its size in the header, of a type without release on the
- * default allocator without a cache, in this thread's recent table, with
- * no init running on the thread and no diagnostics. Nothing can stop its
- * end but a racing get on the dead object (reported, the count pinned):
- * then it leaks, as in release_now(). The steps are release_any()'s, in
- * its order; every other last put is release_any(). */
+ * default allocator, in this thread's recent table, with no init running
+ * on the thread and no diagnostics. Nothing can stop its end but a racing
+ * get on the dead object (reported, the count pinned): then it leaks, as
+ * in release_now(). The steps are release_any()'s, in its order; every
+ * other last put is release_any(). */
 void ol_release(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
@@ -241,13 +241,15 @@ void ol_release(struct objlife *obj)
 
 	if (ol_likely(!(info & (OL_STATIC | OL_REGISTERED | OL_BIG | OL_MAY_LEAK | OL_ALIGNED)) &&
 		      rec->ops == ops &&
-		      !((uintptr_t)ops->release | (uintptr_t)ops->free | ops->cache |
-			(uintptr_t)initialising) &&
+		      !((uintptr_t)ops->release | (uintptr_t)ops->free | (uintptr_t)initialising) &&
 		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS))) {
 		if (ol_unlikely(ol_load32(&obj->_count, OL_RELAXED) != 0))
 			return;
 		ol_lc_count(&rec->live, OL_LC_GONE);
-		free(obj);
+		if (!ops->cache)
+			free(obj);
+		else
+			ol_thread_cache_free(rec, obj, info >> OL_FLAG_BITS, info);
 		return;
 	}
 	release_any(obj);
@@ -392,17 +394,28 @@ static __attribute__((noinline)) struct objlife *alloc_any(const struct objlife_
 	return obj;
 }
 
-/* The common allocation: a valid type on the default allocator without a
- * cache, a size and an alignment that malloc() serves as is, no
- * diagnostics (OBJLIFE_DEBUG read and empty). One test each; the type's
- * record must then be in this thread's recent table. */
+/* The common allocation: a valid type on the default allocator, a size
+ * and an alignment that malloc() serves as is, no diagnostics (OBJLIFE_DEBUG
+ * read and empty). A few tests, no call. */
 static inline __attribute__((always_inline)) bool alloc_is_plain(const struct objlife_ops *ops,
 								 size_t size, size_t align)
 {
-	return ops && ops->name && !((uintptr_t)ops->alloc | (uintptr_t)ops->free | ops->cache) &&
+	return ops && ops->name && !((uintptr_t)ops->alloc | (uintptr_t)ops->free) &&
 	       size - sizeof(struct objlife) <= OL_MEMSET_MAX - sizeof(struct objlife) &&
 	       align <= OL_MALLOC_ALIGN && is_power_of_two(align) &&
 	       !(ol_load32(&ol_options_word, OL_RELAXED) & (OL_OPT_UNREAD | OL_OPT_OBJECT_HOOKS));
+}
+
+/* A new object's header, then init: the last steps of every allocation. */
+static inline __attribute__((always_inline)) struct objlife *
+alloc_finish(struct objlife *obj, const struct objlife_ops *ops, uint32_t info, void *arg)
+{
+	obj->_ops = ops;
+	ol_store32(&obj->_count, 1, OL_RELAXED);
+	ol_store32(&obj->_info, info, OL_RELAXED);
+	if (ops->init)
+		return run_init(obj, ops, arg);
+	return obj;
 }
 
 /* The common allocation once its record counted it: the memory, zeroed,
@@ -421,18 +434,23 @@ static __attribute__((noinline)) struct objlife *alloc_plain(const struct objlif
 	 * slower here: not this time. */
 	__asm__("" : "+r"(obj));
 	ol_zero((char *)obj + sizeof(*obj), size - sizeof(*obj));
-	obj->_ops = ops;
-	ol_store32(&obj->_count, 1, OL_RELAXED);
-	ol_store32(&obj->_info, (uint32_t)size << OL_FLAG_BITS, OL_RELAXED);
-	if (ops->init)
-		return run_init(obj, ops, arg);
-	return obj;
+	return alloc_finish(obj, ops, (uint32_t)size << OL_FLAG_BITS, arg);
+}
+
+/* The same from the magazine of @rec, which has a block of the shape. */
+static __attribute__((noinline)) struct objlife *alloc_cached(struct ol_thread_rec *rec,
+							      size_t size, void *arg)
+{
+	uint32_t flags = rec->magazine.flags;
+	struct objlife *obj = ol_cache_pop(&rec->magazine, size);
+
+	return alloc_finish(obj, rec->ops, ((uint32_t)size << OL_FLAG_BITS) | flags, arg);
 }
 
 /* The common case takes tests, two loads for the record and a count, then
- * malloc() and the header (alloc_plain()); everything else is
- * alloc_any(), whose steps these are, in its order. What a program that
- * mixes types pays per object over malloc() is this. */
+ * the memory and the header (alloc_plain(), alloc_cached()); everything
+ * else is alloc_any(), whose steps these are, in its order. What a program
+ * that mixes types pays per object over malloc() is this. */
 struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, size_t align,
 				   void *arg)
 {
@@ -440,8 +458,20 @@ struct objlife *objlife_alloc_size(const struct objlife_ops *ops, size_t size, s
 		struct ol_thread_rec *rec = ol_thread_self->recent[ol_thread_slot(ops)];
 
 		if (ol_likely(rec->ops == ops)) {
-			ol_lc_count(&rec->live, OL_LC_MADE);
-			return alloc_plain(ops, size, arg);
+			if (!ops->cache) {
+				ol_lc_count(&rec->live, OL_LC_MADE);
+				return alloc_plain(ops, size, arg);
+			}
+			if (ol_cache_hit(&rec->magazine, size, align)) {
+				ol_lc_count(&rec->live, OL_LC_MADE);
+				return alloc_cached(rec, size, arg);
+			}
+			/* A busy type that outran its magazine. */
+			if (rec->magazine.cap &&
+			    ol_cache_empty_same_shape(&rec->magazine, size, align)) {
+				ol_lc_count(&rec->live, OL_LC_MADE);
+				return alloc_plain(ops, size, arg);
+			}
 		}
 	}
 	return alloc_any(ops, size, align, arg, __builtin_return_address(0));
