@@ -219,6 +219,21 @@ bool ol_run_release(struct objlife *obj)
 	return run_release(obj);
 }
 
+/* The last put of a common object whose type has release: release in a
+ * frame of the releasing list, then the teardown, unless release took a
+ * reference (see release_now()). */
+static __attribute__((noinline)) void release_plain(struct objlife *obj,
+						    void (*release)(struct objlife *obj))
+{
+	struct life_frame frame = { obj, releasing };
+
+	releasing = &frame;
+	release(obj);
+	releasing = frame.outer;
+	if (ol_load32(&obj->_count, OL_RELAXED) == 0)
+		destroy(obj);
+}
+
 /* Every last put but the common one (see ol_release()). */
 static __attribute__((noinline)) void release_any(struct objlife *obj)
 {
@@ -227,12 +242,12 @@ static __attribute__((noinline)) void release_any(struct objlife *obj)
 }
 
 /* The last put of the common object: one that no table knows, not static,
- * counted, its size in the header, of a type without release on the
- * default allocator, in this thread's recent table, with no init running
- * on the thread and no diagnostics. Nothing can stop its end but a racing
- * get on the dead object (reported, the count pinned): then it leaks, as
- * in release_now(). The steps are release_any()'s, in its order; every
- * other last put is release_any(). */
+ * counted, its size in the header, of a type on the default allocator, in
+ * this thread's recent table, with no init running on the thread and no
+ * diagnostics. Nothing can stop its end but a release that takes a
+ * reference, or a racing get on the dead object (each reported, the count
+ * pinned): then it leaks, as in release_now(). The steps are
+ * release_any()'s, in its order; every other last put is release_any(). */
 void ol_release(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
@@ -241,8 +256,12 @@ void ol_release(struct objlife *obj)
 
 	if (ol_likely(!(info & (OL_STATIC | OL_REGISTERED | OL_BIG | OL_MAY_LEAK | OL_ALIGNED)) &&
 		      rec->ops == ops &&
-		      !((uintptr_t)ops->release | (uintptr_t)ops->free | (uintptr_t)initialising) &&
+		      !((uintptr_t)ops->free | (uintptr_t)initialising) &&
 		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS))) {
+		if (ops->release) {
+			release_plain(obj, ops->release);
+			return;
+		}
 		if (ol_unlikely(ol_load32(&obj->_count, OL_RELAXED) != 0))
 			return;
 		ol_lc_count(&rec->live, OL_LC_GONE);
