@@ -6,10 +6,13 @@
  * it: a leaked object's stack names the function that allocated it, not
  * only ol_mem_alloc().
  *
- * The check is that unwinder's walk, done by hand from inside the library:
- * a type's ops->alloc, called by the library, follows the chain from its
- * own frame and must reach the frame of the function that called
- * objlife_alloc(). This program is built with frame pointers itself.
+ * The check is that unwinder's walk, done by hand from inside the library,
+ * on both of its allocation paths: a type's ops->alloc, called by the
+ * library's general path, and the init of a type on the default
+ * allocator, called by its common path (the frames malloc() sees there)
+ * follow the chain from their own frame and must reach the frame of the
+ * function that called objlife_alloc(). This program is built with frame
+ * pointers itself.
  */
 #include "testutil.h"
 
@@ -55,12 +58,23 @@ static const struct objlife_ops walking_ops = {
 	.name = "walking", .alloc = walking_alloc, .free = walking_free,
 };
 
-static __attribute__((noinline)) struct objlife *allocating_caller(void)
+/* The common path: the default allocator, no cache, no diagnostics. */
+static int walking_init(struct objlife *obj, void *arg)
+{
+	(void)obj;
+	(void)arg;
+	walk_from_here();
+	return 0;
+}
+
+static const struct objlife_ops walking_init_ops = { .name = "walking-init", .init = walking_init };
+
+static __attribute__((noinline)) struct objlife *allocating_caller(const struct objlife_ops *ops)
 {
 	struct objlife *obj;
 
 	caller_frame = __builtin_frame_address(0);
-	obj = objlife_alloc_size(&walking_ops, 32, 8, NULL);
+	obj = objlife_alloc_size(ops, 32, 8, NULL);
 	/* Not a tail call: this frame stays while the library runs. */
 	__asm__ volatile("" ::: "memory");
 	return obj;
@@ -71,7 +85,23 @@ static void test_unwinding_through_the_library_reaches_the_caller(void)
 	struct objlife *obj;
 
 	reached = false;
-	obj = allocating_caller();
+	obj = allocating_caller(&walking_ops);
+	g_assert_nonnull(obj);
+	g_assert_true(reached);
+	objlife_put(obj);
+}
+
+static void test_unwinding_through_the_common_path_reaches_the_caller(void)
+{
+	struct objlife *obj;
+
+	/* Twice: the type's first object on the thread takes the general
+	 * path; the second the common one. */
+	obj = allocating_caller(&walking_init_ops);
+	g_assert_nonnull(obj);
+	objlife_put(obj);
+	reached = false;
+	obj = allocating_caller(&walking_init_ops);
 	g_assert_nonnull(obj);
 	g_assert_true(reached);
 	objlife_put(obj);
@@ -84,6 +114,8 @@ int main(int argc, char **argv)
 	(defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
 	g_test_add_func("/frame-pointers/unwinding-through-the-library-reaches-the-caller",
 			test_unwinding_through_the_library_reaches_the_caller);
+	g_test_add_func("/frame-pointers/unwinding-through-the-common-path-reaches-the-caller",
+			test_unwinding_through_the_common_path_reaches_the_caller);
 #else
 	/* Where configure built the library without frame pointers
 	 * (--disable-frame-pointers, or a compiler without the flag), or on
@@ -91,6 +123,7 @@ int main(int argc, char **argv)
 	g_test_message("not registered: the library has no frame pointers here, or this walk "
 		       "does not know the architecture's frame records");
 	(void)test_unwinding_through_the_library_reaches_the_caller;
+	(void)test_unwinding_through_the_common_path_reaches_the_caller;
 #endif
 	return g_test_run();
 }
