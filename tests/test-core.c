@@ -145,6 +145,69 @@ static void test_init_sees_zeroed_memory_and_one_ref(void)
 	g_assert_cmpuint(tu_events_count(), ==, 0);
 }
 
+/* Every size the library zeroes without a call, and past it, on both
+ * common paths (the default allocator, and a cached type's magazine): the
+ * previous object of the size is dirtied by its release, so that memory
+ * handed out again (as malloc() and the magazine do, last in, first out)
+ * shows any byte the zeroing missed. */
+static size_t dirty_size;          /* the size of the objects of this round */
+static size_t dirty_dirt_seen;     /* non-zero bytes init saw, all rounds */
+static unsigned dirty_inits;
+
+static int dirty_init(struct objlife *obj, void *arg)
+{
+	const unsigned char *p = (const unsigned char *)obj;
+	size_t i;
+
+	(void)arg;
+	for (i = sizeof(*obj); i < dirty_size; i++)
+		dirty_dirt_seen += p[i] != 0;
+	dirty_inits++;
+	return 0;
+}
+
+static void dirty_release(struct objlife *obj)
+{
+	/* All but the header, which the teardown still reads. */
+	memset((unsigned char *)obj + sizeof(*obj), 0xa5, dirty_size - sizeof(*obj));
+}
+
+static void test_init_sees_zeroed_memory_of_every_size(void)
+{
+	static const struct objlife_ops plain = {
+		.name = "dirty", .init = dirty_init, .release = dirty_release,
+	};
+	static const struct objlife_ops cached = {
+		.name = "dirty-cached", .init = dirty_init, .release = dirty_release, .cache = 4,
+	};
+	const struct objlife_ops *types[] = { &plain, &cached };
+	size_t t, round;
+
+	reset();
+	dirty_dirt_seen = 0;
+	dirty_inits = 0;
+	for (t = 0; t < G_N_ELEMENTS(types); t++) {
+		for (dirty_size = sizeof(struct objlife); dirty_size <= 600; dirty_size++) {
+			/* The first object of a size dirties memory for the
+			 * second and the third. */
+			for (round = 0; round < 3; round++) {
+				struct objlife *obj = objlife_alloc_size(types[t], dirty_size, 8, NULL);
+
+				g_assert_nonnull(obj);
+				g_assert_cmpuint(objlife_refcount(obj), ==, 1);
+				g_assert_true(objlife_ops_of(obj) == types[t]);
+				objlife_put(obj);
+			}
+		}
+		objlife_cache_trim(types[t]);
+	}
+	g_assert_cmpuint(dirty_inits, ==, 2 * 3 * (600 - sizeof(struct objlife) + 1));
+	g_assert_cmpuint(dirty_dirt_seen, ==, 0);
+	g_assert_cmpuint(objlife_live_count(&plain), ==, 0);
+	g_assert_cmpuint(objlife_live_count(&cached), ==, 0);
+	g_assert_cmpuint(tu_events_count(), ==, 0);
+}
+
 static void test_init_failure_skips_release(void)
 {
 	struct failing_arg arg = { .fail_with = -EBADF };
@@ -878,6 +941,8 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/core/init/sees-zeroed-memory-and-one-ref", test_init_sees_zeroed_memory_and_one_ref);
+	g_test_add_func("/core/init/sees-zeroed-memory-of-every-size",
+			test_init_sees_zeroed_memory_of_every_size);
 	g_test_add_func("/core/init/failure-skips-release", test_init_failure_skips_release);
 	g_test_add_func("/core/init/failure-frees-through-ops-free", test_init_failure_frees_through_ops_free);
 	g_test_add_func("/core/init/positive-return-is-einval", test_init_positive_return_is_einval);
