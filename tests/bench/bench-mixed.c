@@ -24,6 +24,9 @@
  *       library's cost without type switches, for comparison.
  *   objlife-six   six types interleaved, one ops table per node type.
  *   *-cached      the same with ops->cache = 64.
+ *   objlife-six-doc-cached  six types, each with a cache that holds
+ *       every node of its type in a document (ops->cache = 2048): what
+ *       a parser that sizes its caches to its documents pays.
  * Each runs in worker threads that live for the whole case: one, or two
  * at once (the -2t case), each building its own documents. A run of n
  * operations is n nodes per thread (whole documents, then a first part of
@@ -243,6 +246,14 @@ static const struct objlife_ops six_cached_ops[N_MIXED_TYPES + 1] = {
 	OPS("json-array-cached", MIXED_CACHE), OPS("json-object-cached", MIXED_CACHE),
 	OPS("json-node-cached", MIXED_CACHE),
 };
+/* Room for every node of a type in one document (1,701 strings at most). */
+#define MIXED_DOC_CACHE 2048
+static const struct objlife_ops six_doc_cached_ops[N_MIXED_TYPES + 1] = {
+	OPS("json-literal-doc", MIXED_DOC_CACHE), OPS("json-integer-doc", MIXED_DOC_CACHE),
+	OPS("json-real-doc", MIXED_DOC_CACHE), OPS("json-string-doc", MIXED_DOC_CACHE),
+	OPS("json-array-doc", MIXED_DOC_CACHE), OPS("json-object-doc", MIXED_DOC_CACHE),
+	OPS("json-node-doc", MIXED_DOC_CACHE),
+};
 
 /* @one: every node of ops[N_MIXED_TYPES]; else of ops[its type]. The
  * header is each struct's first member, so the casts are conversions. */
@@ -280,6 +291,7 @@ static BENCH_NOINLINE void ol_one_doc(void **nodes, size_t k) { ol_build_and_fre
 static BENCH_NOINLINE void ol_six_doc(void **nodes, size_t k) { ol_build_and_free(nodes, k, six_ops, 0); }
 static BENCH_NOINLINE void ol_one_cached_doc(void **nodes, size_t k) { ol_build_and_free(nodes, k, six_cached_ops, 1); }
 static BENCH_NOINLINE void ol_six_cached_doc(void **nodes, size_t k) { ol_build_and_free(nodes, k, six_cached_ops, 0); }
+static BENCH_NOINLINE void ol_six_doc_cached_doc(void **nodes, size_t k) { ol_build_and_free(nodes, k, six_doc_cached_ops, 0); }
 
 /* ------------------------------------------------------------------ */
 /* Workers                                                            */
@@ -315,8 +327,10 @@ static void mixed_last(void *arg)
 	size_t i;
 
 	(void)arg;
-	for (i = 0; i <= N_MIXED_TYPES; i++)
+	for (i = 0; i <= N_MIXED_TYPES; i++) {
 		objlife_cache_trim(&six_cached_ops[i]);
+		objlife_cache_trim(&six_doc_cached_ops[i]);
+	}
 }
 
 static void *mixed_setup(doc_fn *doc, unsigned nworkers)
@@ -361,6 +375,7 @@ MIXED_IMPL(bench_mixed_objlife_one, ol_one_doc);
 MIXED_IMPL(bench_mixed_objlife_six, ol_six_doc);
 MIXED_IMPL(bench_mixed_objlife_one_cached, ol_one_cached_doc);
 MIXED_IMPL(bench_mixed_objlife_six_cached, ol_six_cached_doc);
+MIXED_IMPL(bench_mixed_objlife_six_doc_cached, ol_six_doc_cached_doc);
 
 size_t bench_mixed_counts(size_t counts[6])
 {

@@ -94,6 +94,8 @@ extern const struct bench_impl bench_mixed_objlife_one;
 extern const struct bench_impl bench_mixed_objlife_six;
 extern const struct bench_impl bench_mixed_objlife_one_cached;
 extern const struct bench_impl bench_mixed_objlife_six_cached;
+/* Six types whose caches hold a whole document's nodes of the type. */
+extern const struct bench_impl bench_mixed_objlife_six_doc_cached;
 /* The document's node count, and @counts[6] of each type (null/true/false,
  * integer, real, string, array, object). */
 size_t bench_mixed_counts(size_t counts[6]);

@@ -40,12 +40,14 @@ mixed objlife-one
 mixed objlife-six
 mixed objlife-one-cached
 mixed objlife-six-cached
+mixed objlife-six-doc-cached
 mixed-2t floor-calloc
 mixed-2t floor-malloc
 mixed-2t objlife-one
 mixed-2t objlife-six
 mixed-2t objlife-one-cached
 mixed-2t objlife-six-cached
+mixed-2t objlife-six-doc-cached
 types-0 uncached
 types-0 cached
 types-0 uncached-2t
