@@ -149,7 +149,9 @@ static void test_init_sees_zeroed_memory_and_one_ref(void)
  * common paths (the default allocator, and a cached type's magazine): the
  * previous object of the size is dirtied by its release, so that memory
  * handed out again (as malloc() and the magazine do, last in, first out)
- * shows any byte the zeroing missed. */
+ * shows any byte the zeroing missed. The magazine is emptied before each
+ * size, so that the size's first object gives it that shape and the next
+ * two come from it. */
 static size_t dirty_size;          /* the size of the objects of this round */
 static size_t dirty_dirt_seen;     /* non-zero bytes init saw, all rounds */
 static unsigned dirty_inits;
@@ -188,6 +190,8 @@ static void test_init_sees_zeroed_memory_of_every_size(void)
 	dirty_inits = 0;
 	for (t = 0; t < G_N_ELEMENTS(types); t++) {
 		for (dirty_size = sizeof(struct objlife); dirty_size <= 600; dirty_size++) {
+			/* A magazine takes a new shape only when empty. */
+			objlife_cache_trim(types[t]);
 			/* The first object of a size dirties memory for the
 			 * second and the third. */
 			for (round = 0; round < 3; round++) {
