@@ -19,9 +19,16 @@
 static void *caller_frame;   /* the frame the walk must reach */
 static bool reached;
 
+static struct objlife *allocating_caller(const struct objlife_ops *ops);
+
 /* Up to 16 frames: the library has 2 or 3 between ops->alloc and its
  * caller. A saved frame pointer always lies above the frame that saved
- * it, on the same stack. */
+ * it, on the same stack. Each frame record is the caller's frame pointer
+ * and then the return address into the caller (x86, aarch64), so the
+ * record that leads to the caller's frame must also hold a return address
+ * into allocating_caller(), a few bytes into this program: a library
+ * function without a frame of its own, which leaves the register alone,
+ * would pass the frames but lose that return address. */
 static void walk_from_here(void)
 {
 	void **fp = __builtin_frame_address(0);
@@ -30,8 +37,10 @@ static void walk_from_here(void)
 	for (i = 0; i < 16 && fp; i++) {
 		void **up = (void **)fp[0];
 
-		if ((void *)fp == caller_frame || (void *)up == caller_frame) {
-			reached = true;
+		if ((void *)up == caller_frame) {
+			uintptr_t ret = (uintptr_t)fp[1], fn = (uintptr_t)allocating_caller;
+
+			reached = ret > fn && ret - fn < 4096;
 			return;
 		}
 		if (up <= fp || (char *)up - (char *)fp > (1 << 20))
