@@ -155,16 +155,23 @@ bool ol_release_running(const struct objlife *obj)
 	return in_frames(releasing, obj);
 }
 
-/* Calls @release inside a frame of the releasing list: out of line, so
- * that the last put of a type without release pays nothing for it. */
-static __attribute__((noinline)) void call_release(struct objlife *obj,
-						   void (*release)(struct objlife *obj))
+/* Calls @release inside a frame of the releasing list. */
+static inline __attribute__((always_inline)) void release_in_frame(struct objlife *obj,
+								   void (*release)(struct objlife *obj))
 {
 	struct life_frame frame = { obj, releasing };
 
 	releasing = &frame;
 	release(obj);
 	releasing = frame.outer;
+}
+
+/* The same out of line, so that the last put of a type without release
+ * pays nothing for it. */
+static __attribute__((noinline)) void call_release(struct objlife *obj,
+						   void (*release)(struct objlife *obj))
+{
+	release_in_frame(obj, release);
 }
 
 /* A static object's count came down to 1 (2^30 unbalanced puts): it is
@@ -225,11 +232,7 @@ bool ol_run_release(struct objlife *obj)
 static __attribute__((noinline)) void release_plain(struct objlife *obj,
 						    void (*release)(struct objlife *obj))
 {
-	struct life_frame frame = { obj, releasing };
-
-	releasing = &frame;
-	release(obj);
-	releasing = frame.outer;
+	release_in_frame(obj, release);
 	if (ol_load32(&obj->_count, OL_RELAXED) == 0)
 		destroy(obj);
 }
