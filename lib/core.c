@@ -244,34 +244,23 @@ static __attribute__((noinline)) void release_any(struct objlife *obj)
 		destroy(obj);
 }
 
-/* The last put of the common object: one that no table knows, not static,
- * counted, its size in the header, of a type on the default allocator, in
- * this thread's recent table, with no init running on the thread and no
- * diagnostics. Nothing can stop its end but a release that takes a
- * reference, or a racing get on the dead object (each reported, the count
- * pinned): then it leaks, as in release_now(). The steps are
- * release_any()'s, in its order; every other last put is release_any(). */
+/* The last put of the common object: one that no table knows, not
+ * static, with no init running on the thread. Nothing can then stop its
+ * end but a release that takes a reference, or a racing get on the dead
+ * object (each reported, the count pinned): then it leaks, as in
+ * release_now(). A type without release goes straight to destroy(),
+ * whose common case is inline here, so that the last put saves no
+ * registers; every other last put is release_any(). */
 void ol_release(struct objlife *obj)
 {
 	const struct objlife_ops *ops = obj->_ops;
 	uint32_t info = ol_load32(&obj->_info, OL_RELAXED);
-	struct ol_thread_rec *rec = ol_thread_self->recent[ol_thread_slot(ops)];
 
-	if (ol_likely(!(info & (OL_STATIC | OL_REGISTERED | OL_BIG | OL_MAY_LEAK | OL_ALIGNED)) &&
-		      rec->ops == ops &&
-		      !((uintptr_t)ops->free | (uintptr_t)initialising) &&
-		      !(ol_load32(&ol_options_word, OL_RELAXED) & OL_OPT_OBJECT_HOOKS))) {
-		if (ops->release) {
+	if (ol_likely(!(info & (OL_STATIC | OL_REGISTERED)) && !initialising)) {
+		if (ops->release)
 			release_plain(obj, ops->release);
-			return;
-		}
-		if (ol_unlikely(ol_load32(&obj->_count, OL_RELAXED) != 0))
-			return;
-		ol_lc_count(&rec->live, OL_LC_GONE);
-		if (!ops->cache)
-			free(obj);
-		else
-			ol_thread_cache_free(rec, obj, info >> OL_FLAG_BITS, info);
+		else if (ol_likely(ol_load32(&obj->_count, OL_RELAXED) == 0))
+			destroy(obj);
 		return;
 	}
 	release_any(obj);

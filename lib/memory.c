@@ -134,23 +134,6 @@ void *ol_mem_alloc(const struct objlife_ops *ops, size_t size, size_t align, uin
 	return mem;
 }
 
-void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size, uint32_t flags)
-{
-	if (ops->free) {
-		ops->free(ops, mem, size);
-		return;
-	}
-#ifdef _WIN32
-	if (flags & OL_ALIGNED) {
-		_aligned_free(mem);
-		return;
-	}
-#else
-	(void)flags;
-#endif
-	free(mem);
-}
-
 /* Sizes over OL_INFO_SIZE_MAX, by address, in the library's one hash
  * table (addrmap.h). Objects that large are few and their allocation
  * dwarfs a lock. */

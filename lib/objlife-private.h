@@ -16,6 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#ifdef _WIN32
+# include <malloc.h>
+#endif
 
 /* The library is the out-of-line implementation: no inline shadows of the
  * exported names, but the header's inline bodies, which the exported
@@ -150,8 +154,25 @@ static inline __attribute__((always_inline)) void ol_zero(void *p, size_t n)
  * it. Returns NULL with errno: ENOMEM, or EINVAL when ops->alloc returned
  * memory that is not aligned as asked (after giving it back). */
 void *ol_mem_alloc(const struct objlife_ops *ops, size_t size, size_t align, uint32_t *flags);
-/* Gives memory back the way it came. */
-void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size, uint32_t flags);
+/* Gives memory back the way it came. Inline: it ends every teardown, and
+ * is a tail call to free() for most of them. */
+static inline void ol_mem_free(const struct objlife_ops *ops, void *mem, size_t size,
+			       uint32_t flags)
+{
+	if (ops->free) {
+		ops->free(ops, mem, size);
+		return;
+	}
+#ifdef _WIN32
+	if (flags & OL_ALIGNED) {
+		_aligned_free(mem);
+		return;
+	}
+#else
+	(void)flags;
+#endif
+	free(mem);
+}
 /* Sizes above OL_INFO_SIZE_MAX: remembered per address. */
 int ol_big_size_remember(const void *mem, size_t size);   /* 0 or -ENOMEM */
 size_t ol_big_size_forget(const void *mem);               /* returns the size */
