@@ -435,16 +435,12 @@ alloc_finish(struct objlife *obj, const struct objlife_ops *ops, uint32_t info, 
 static __attribute__((noinline)) struct objlife *alloc_plain(const struct objlife_ops *ops,
 							     size_t size, void *arg)
 {
-	struct objlife *obj = malloc(size);
+	struct objlife *obj = ol_malloc_zeroed(size);
 
 	if (ol_unlikely(!obj)) {
 		errno = ENOMEM;
 		return no_memory(ops);
 	}
-	/* Compilers turn malloc() and zeroing back into calloc(), which is
-	 * slower here: not this time. */
-	__asm__("" : "+r"(obj));
-	ol_zero((char *)obj + sizeof(*obj), size - sizeof(*obj));
 	return alloc_finish(obj, ops, (uint32_t)size << OL_FLAG_BITS, arg);
 }
 

@@ -110,17 +110,10 @@ void *ol_mem_alloc(const struct objlife_ops *ops, size_t size, size_t align, uin
 		return mem;
 	}
 	if (align <= OL_MALLOC_ALIGN) {
-		if (size <= OL_MEMSET_MAX) {
-			mem = malloc(size);
-			if (mem) {
-				/* Compilers turn malloc() and memset() back
-				 * into calloc(): not this time. */
-				__asm__("" : "+r"(mem));
-				memset(mem, 0, size);
-			}
-		} else {
+		if (size <= OL_MEMSET_MAX)
+			mem = ol_malloc_zeroed(size);
+		else
 			mem = calloc(1, size);
-		}
 		if (!mem)
 			errno = ENOMEM;
 		return mem;

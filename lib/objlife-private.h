@@ -149,6 +149,21 @@ static inline __attribute__((always_inline)) void ol_zero(void *p, size_t n)
 	}
 }
 
+/* The default allocator's zeroed memory up to OL_MEMSET_MAX: malloc()
+ * and ol_zero(), or NULL (errno set by malloc()). */
+static inline __attribute__((always_inline)) void *ol_malloc_zeroed(size_t size)
+{
+	void *mem = malloc(size);
+
+	if (mem) {
+		/* Compilers turn malloc() and zeroing back into calloc(),
+		 * which is slower here: not this time. */
+		__asm__("" : "+r"(mem));
+		ol_zero(mem, size);
+	}
+	return mem;
+}
+
 /* Zeroed, aligned memory from ops->alloc or the default allocator. Sets
  * OL_ALIGNED in *@flags when the default allocator's aligned path served
  * it. Returns NULL with errno: ENOMEM, or EINVAL when ops->alloc returned
