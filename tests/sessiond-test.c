@@ -624,6 +624,21 @@ static size_t released(struct server *srv)
 
 #define RECORD_INIT { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER }
 
+/* The holder takes session @id (the one @w withdraws, if @w names one),
+ * then the holder's and the withdrawal's threads start. */
+static void hold_and_withdraw(struct holder *h, struct withdrawal *w, uint64_t id, pthread_t *th,
+			      pthread_t *tw)
+{
+	h->id = id;
+	h->s = session_find(h->srv, id);
+	if (!h->s || (w->s && h->s != w->s)) {
+		printf("Bail out! session %" PRIu64 " is not found by its id\n", id);
+		exit(1);
+	}
+	pthread_create(th, NULL, holder_thread, h);
+	pthread_create(tw, NULL, withdraw_thread, w);
+}
+
 /* Session B is disconnected while two threads hold it: A's thread, in a
  * WAIT for B, and the test's holder. */
 static void test_disconnect_while_held(int lfd)
@@ -656,14 +671,7 @@ static void test_disconnect_while_held(int lfd)
 	snprintf(req, sizeof(req), "WAIT %" PRIu64, idb);
 	snprintf(expected, sizeof(expected), "WAITING %" PRIu64, idb);
 	ok = ask(&ca, req, expected, why, sizeof(why));
-	h.id = idb;
-	h.s = session_find(&srv, idb);
-	if (h.s != w.s) {
-		printf("Bail out! session %" PRIu64 " is not found by its id\n", idb);
-		exit(1);
-	}
-	pthread_create(&th, NULL, holder_thread, &h);
-	pthread_create(&tw, NULL, withdraw_thread, &w);
+	hold_and_withdraw(&h, &w, idb, &th, &tw);
 
 	/* The withdrawal's request function woke A's WAIT. */
 	snprintf(expected, sizeof(expected), "GONE %" PRIu64, idb);
@@ -740,14 +748,7 @@ static void test_shutdown_in_flight(int lfd)
 	snprintf(expected, sizeof(expected), "WAITING %" PRIu64, idb);
 	ok = ask(&cc, "QUIT", "BYE", why, sizeof(why)) && client_sees_eof(&cc) &&
 	     ask(&ca, req, expected, why, sizeof(why));
-	h.id = idb;
-	h.s = session_find(&srv, idb);
-	if (!h.s) {
-		printf("Bail out! session %" PRIu64 " is not found by its id\n", idb);
-		exit(1);
-	}
-	pthread_create(&th, NULL, holder_thread, &h);
-	pthread_create(&tw, NULL, withdraw_thread, &w);
+	hold_and_withdraw(&h, &w, idb, &th, &tw);
 
 	/* Every session goes: the WAIT in flight is answered at once. */
 	snprintf(expected, sizeof(expected), "GONE %" PRIu64, idb);
