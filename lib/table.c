@@ -94,7 +94,6 @@ struct tnode {
 struct buckets {
 	char pad[48];
 	unsigned shift;                /* 64 - log2(buckets) */
-	size_t mask;
 	struct buckets *retired_next;
 	struct tnode *b[];             /* atomic */
 };
@@ -484,6 +483,16 @@ void ol_table_exit(void)
 
 #define MIN_BUCKETS_LOG 4
 
+static unsigned log_of(const struct buckets *bk)
+{
+	return 64 - bk->shift;
+}
+
+static size_t n_buckets(const struct buckets *bk)
+{
+	return (size_t)1 << log_of(bk);
+}
+
 static size_t bucket_of(const struct buckets *bk, uint64_t key)
 {
 	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> bk->shift);
@@ -508,10 +517,8 @@ static struct buckets *buckets_new(unsigned log)
 	size_t n = (size_t)1 << log;
 	struct buckets *bk = ol_calloc(OL_MEM_TABLE, 1, sizeof(*bk) + n * sizeof(bk->b[0]) + 64);
 
-	if (bk) {
+	if (bk)
 		bk->shift = 64 - log;
-		bk->mask = n - 1;
-	}
 	return bk;
 }
 
@@ -535,7 +542,7 @@ static bool table_resize(struct objlife_table *t, unsigned log)
 
 	if (!bk)
 		return false;
-	for (i = 0; old && i <= old->mask; i++) {
+	for (i = 0; old && i < n_buckets(old); i++) {
 		for (n = old->b[i]; n; n = n->next) {
 			struct tnode *c = node_alloc();
 
@@ -562,7 +569,7 @@ static bool table_resize(struct objlife_table *t, unsigned log)
 	ol_storeup(&t->bk, bk, OL_RELEASE);
 	if (old) {
 		/* The old nodes and array, once no lookup walks them. */
-		for (i = 0; i <= old->mask; i++) {
+		for (i = 0; i < n_buckets(old); i++) {
 			for (n = old->b[i]; n; n = n->next) {
 				n->retired_next = retired_nodes;
 				retired_nodes = n;
@@ -573,11 +580,6 @@ static bool table_resize(struct objlife_table *t, unsigned log)
 		synchronize();
 	}
 	return true;
-}
-
-static unsigned log_of(const struct buckets *bk)
-{
-	return 64 - bk->shift;
 }
 
 /* ------------------------------------------------------------------ */
@@ -709,7 +711,7 @@ int objlife_register(struct objlife_table *t, struct objlife *obj, uint64_t *key
 		goto out;
 	/* Grown at one node per bucket; a failed growth only makes chains
 	 * longer, unless there are no buckets at all. */
-	if ((!t->bk || t->nodes >= t->bk->mask + 1) &&
+	if ((!t->bk || t->nodes >= n_buckets(t->bk)) &&
 	    !table_resize(t, t->bk ? log_of(t->bk) + 1 : MIN_BUCKETS_LOG) && !t->bk) {
 		err = -ENOMEM;
 		goto out;
@@ -1025,7 +1027,7 @@ int objlife_unregister(struct objlife_table *t, struct objlife *obj, int timeout
 		reg_end(reg);
 		/* Shrunk at an eighth full, after the wait: the grace period
 		 * is the withdrawing thread's to pay. */
-		if (log_of(t->bk) > MIN_BUCKETS_LOG && t->nodes < (t->bk->mask + 1) / 8)
+		if (log_of(t->bk) > MIN_BUCKETS_LOG && t->nodes < n_buckets(t->bk) / 8)
 			(void)table_resize(t, log_of(t->bk) - 1);
 	}
 	if (ol_sub32(&reg->waiters, 1, OL_RELAXED) == 1 && ol_load32(&reg->ended, OL_RELAXED))
@@ -1084,7 +1086,7 @@ int objlife_table_visit(struct objlife_table *t,
 			pthread_mutex_unlock(&tables_lock);
 			return -ENOMEM;
 		}
-		for (i = 0; i <= t->bk->mask; i++) {
+		for (i = 0; i < n_buckets(t->bk); i++) {
 			struct tnode *nd;
 
 			for (nd = t->bk->b[i]; nd; nd = nd->next) {
